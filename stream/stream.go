@@ -46,6 +46,19 @@ type Lener interface {
 	Rows() int64
 }
 
+// RowReaderAt is implemented by sources whose rows have a fixed size in
+// random-access storage (an uncompressed .npy or raw file, memory-mapped),
+// so rows can be read in any order without a spill: Shuffle uses it.
+type RowReaderAt interface {
+	Cols() int
+	// Rows returns the total number of rows.
+	Rows() int64
+	// ReadRowsAt fills dst (a multiple of Cols long) with whole rows
+	// starting at row index row (0-based), independently of any read
+	// position, and returns how many it wrote; io.EOF when row ≥ Rows().
+	ReadRowsAt(dst []float64, row int64) (n int, err error)
+}
+
 // Sentinel errors. Errors returned for bad data wrap one of these, so callers
 // can test them with errors.Is.
 var (
