@@ -106,4 +106,3 @@ func (d Dtype) String() string {
 	}
 	return s
 }
-
