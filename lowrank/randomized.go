@@ -1,0 +1,140 @@
+package lowrank
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/linstream/linstream/internal/kernel"
+	"github.com/linstream/linstream/stream"
+)
+
+// Randomized computes a rank-r truncation by randomized subspace iteration
+// (Halko, Martinsson & Tropp 2011, Alg. 4.4, on AᵀA) over src, which it
+// rewinds before every pass. With k = min(r+p, d) (p from WithOversample,
+// default 10):
+//
+//	Ω ~ N(0,1)^{d×k};  Z = AᵀA Ω;  Q = orth(Z)            (pass 1)
+//	repeat q times:    Z = AᵀA Q;  Q = orth(Z)            (passes 2…q+1)
+//	Rayleigh–Ritz:     H = QᵀZ = W Θ Wᵀ;  V = Q W;  σ̃_i = √θ_i
+//
+// Each pass reads A once in blocks (WithBlockRows) and applies both A and
+// Aᵀ to the panel (Y_b = A_b Q with GemmNT, Z += A_bᵀ Y_b with GemmTN), so
+// the q+1 passes do the work of HMT's 2q+2 applications and reach the power
+// (AᵀA)^{q+1}. The panel is re-orthonormalized after every pass (classical
+// Gram–Schmidt twice). q is adaptive by default (see WithPowerIters). With
+// WithU(true) one more pass computes U = A V Σ⁻¹ (rows×r memory);
+// otherwise the sign rule is applied to V. Memory: O(d·k + blockRows·d).
+//
+// Guarantee (HMT Thm 10.5–10.7, expectation over Ω, for p ≥ 2): the
+// returned error obeys E‖A − A V Vᵀ‖_F ≤ (1 + r/(p−1))^{1/2}·(Σ_{i>r}σ_i²)^{1/2}
+// already with q = 0, and power steps drive the factor towards 1 at a rate
+// (σ_{k+1}/σ_r)^{2(q+1)}. TailEnergy is the achieved error (exact up to
+// rounding: ‖A‖²_F − Σσ̃_i²), TailLower a certified lower bound on the
+// optimum; the optimum lies between them.
+//
+// It returns an error wrapping stream.ErrEmpty for an empty source,
+// stream.ErrShape if the source changes length between passes,
+// stream.ErrNonFinite if its sum of squares is not finite, and wraps any
+// read or rewind error. It panics if r < 1.
+func Randomized(src stream.Rewinder, r int, opts ...Option) (*Result, error) {
+	if r < 1 {
+		panic(fmt.Sprintf("lowrank: Randomized at rank %d", r))
+	}
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	res, err := randomized(src, r, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return finishU(res, src, cfg)
+}
+
+// adaptiveTol: the adaptive schedule stops when one more pass would change
+// the tail by less than this fraction.
+const adaptiveTol = 1e-3
+
+func randomized(src stream.Rewinder, r int, cfg *config) (*Result, error) {
+	d := src.Cols()
+	k := min(r+cfg.oversample, d)
+	rng := newRand(cfg.seed)
+	qt := make([]float64, k*d)
+	zt := make([]float64, k*d)
+	coef := make([]float64, k)
+	gaussian(qt, rng)
+	orthoRows(qt, k, d, coef, rng)
+	b := cfg.blockRows
+	buf := make([]float64, b*d)
+	y := make([]float64, b*k)
+	rz := newRitz(k, d)
+
+	var n int64 = -1
+	var frob float64
+	passes := 0
+	pass := func() error {
+		if err := src.Rewind(); err != nil {
+			return fmt.Errorf("lowrank: rewind before pass %d: %w", passes+1, err)
+		}
+		clear(zt)
+		var rows int64
+		var ss float64
+		err := readAll(src, buf, func(nb int, blk []float64) error {
+			yb := y[:nb*k]
+			kernel.GemmNT(nb, k, d, 1, blk, d, qt, d, 0, yb, k)
+			kernel.GemmTN(k, d, nb, 1, yb, k, blk, d, 1, zt, d)
+			if n < 0 {
+				ss += kernel.Dot(blk, blk)
+			}
+			rows += int64(nb)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		passes++
+		if n < 0 {
+			n, frob = rows, ss
+			if n == 0 {
+				return fmt.Errorf("lowrank: randomized truncation: %w", stream.ErrEmpty)
+			}
+			if math.IsNaN(frob) || math.IsInf(frob, 0) {
+				return fmt.Errorf("lowrank: randomized truncation: sum of squares is %v: %w", frob, stream.ErrNonFinite)
+			}
+		} else if rows != n {
+			return fmt.Errorf("lowrank: pass %d read %d rows, the first pass %d: %w", passes, rows, n, stream.ErrShape)
+		}
+		return nil
+	}
+	maxPasses := cfg.powerIters + 1
+	if cfg.powerIters < 0 {
+		maxPasses = maxAdaptivePower + 1
+	}
+	prev := math.Inf(-1)
+	for {
+		if err := pass(); err != nil {
+			return nil, err
+		}
+		if !rz.extract(qt, zt) {
+			return nil, fmt.Errorf("lowrank: Rayleigh–Ritz eigenproblem of order %d failed: %w", k, ErrNoConvergence)
+		}
+		if passes >= maxPasses {
+			break
+		}
+		rr := int(min(int64(r), n))
+		var captured float64
+		for i := range min(rr, k) {
+			captured += rz.theta[i]
+		}
+		if cfg.powerIters < 0 && passes >= 2 && captured-prev <= adaptiveTol*max(frob-captured, 0) {
+			break
+		}
+		prev = captured
+		copy(qt, rz.mvt)
+		orthoRows(qt, k, d, coef, rng)
+	}
+	r = int(min(int64(r), min(int64(d), n)))
+	res := fromRitz(rz, r, n, d, frob, cfg)
+	res.Method, res.Passes, res.Iterations, res.Converged = MethodRandomized, passes, passes, true
+	return res, nil
+}

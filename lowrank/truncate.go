@@ -1,0 +1,419 @@
+package lowrank
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/linstream/linstream/internal/kernel"
+	"github.com/linstream/linstream/stream"
+)
+
+const eps = 0x1p-52
+
+// Truncate returns the best rank-r approximation of the rows×cols row-major
+// matrix a, with U, Σ, V and its error. a is not modified or retained.
+//
+// With MethodAuto (the default) it uses gonum's thin SVD when the matrix is
+// small (min(n,d)²·max(n,d) ≤ 2²⁵) or r ≥ min(n,d)/2; otherwise the Gram
+// route on the thinner side (AᵀA, or AAᵀ for a wide matrix) when min(n,d)
+// ≤ 2048, and the randomized route beyond. WithMethod forces MethodSVD,
+// MethodGram or MethodRandomized. U is always computed; signs follow the U
+// rule (see CanonicalSigns).
+//
+// It panics if r < 1, rows < 0, cols < 1 or len(a) != rows·cols. It returns
+// an error wrapping stream.ErrEmpty when rows == 0, stream.ErrNonFinite
+// (naming the entry) when a holds a NaN or ±Inf, and ErrInvalidOption for a
+// bad option.
+func Truncate(a []float64, rows, cols, r int, opts ...Option) (*Result, error) {
+	if r < 1 || rows < 0 || cols < 1 || len(a) != rows*cols {
+		panic(fmt.Sprintf("lowrank: Truncate of %d values as %d×%d at rank %d", len(a), rows, cols, r))
+	}
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	if rows == 0 {
+		return nil, fmt.Errorf("lowrank: truncate: %w", stream.ErrEmpty)
+	}
+	if err := checkFinite(a, cols); err != nil {
+		return nil, err
+	}
+	small, big := min(rows, cols), max(rows, cols)
+	m := cfg.method
+	if m == MethodAuto {
+		switch {
+		case float64(small)*float64(small)*float64(big) <= 1<<25 || 2*r >= small:
+			m = MethodSVD
+		case small <= 2048:
+			m = MethodGram
+		default:
+			m = MethodRandomized
+		}
+	}
+	switch m {
+	case MethodSVD:
+		return svdTruncate(a, rows, cols, r, cfg)
+	case MethodGram, MethodRandomized:
+	default:
+		return nil, invalid("Truncate cannot use method %v", m)
+	}
+	// Iterative routes work on the thinner side.
+	src, n, d := a, rows, cols
+	wide := cols > rows
+	if wide {
+		src = transpose(a, rows, cols)
+		n, d = cols, rows
+	}
+	var res *Result
+	sr := stream.NewSliceReader(src, d)
+	if m == MethodGram {
+		res, err = gramTruncate(sr, r, cfg)
+	} else {
+		res, err = randomized(sr, r, cfg)
+	}
+	if err != nil {
+		return nil, err
+	}
+	// U = A V Σ⁻¹ of the matrix the route saw.
+	k := res.Rank
+	u := make([]float64, n*k)
+	if k > 0 {
+		kernel.GemmNN(n, k, d, 1, src, d, res.V, k, 0, u, k)
+		scaleCols(u, n, k, res.Sigma)
+	}
+	if wide {
+		res.U, res.V = res.V, u
+		res.Rows, res.Cols = int64(rows), cols
+	} else {
+		res.U = u
+	}
+	CanonicalSigns(res.U, rows, res.V, cols, k)
+	res.SignsFrom = 'U'
+	return res, nil
+}
+
+// scaleCols divides column j of the n×k row-major u by s[j].
+func scaleCols(u []float64, n, k int, s []float64) {
+	for i := range n {
+		row := u[i*k : (i+1)*k]
+		for j := range row {
+			row[j] /= s[j]
+		}
+	}
+}
+
+func transpose(a []float64, rows, cols int) []float64 {
+	t := make([]float64, len(a))
+	for i := range rows {
+		for j, v := range a[i*cols : (i+1)*cols] {
+			t[j*rows+i] = v
+		}
+	}
+	return t
+}
+
+// checkFinite returns an error naming the first non-finite entry of the
+// row-major a.
+func checkFinite(a []float64, cols int) error {
+	for i, v := range a {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return &stream.DataError{Row: int64(i/cols + 1), Column: i%cols + 1, Offset: -1,
+				Msg: fmt.Sprintf("value %v", v), Err: stream.ErrNonFinite}
+		}
+	}
+	return nil
+}
+
+// svdTruncate is the exact route: gonum's thin SVD.
+func svdTruncate(a []float64, rows, cols, r int, cfg *config) (*Result, error) {
+	var svd mat.SVD
+	if !svd.Factorize(mat.NewDense(rows, cols, a), mat.SVDThin) {
+		return nil, fmt.Errorf("lowrank: dense SVD of %d×%d failed: %w", rows, cols, ErrNoConvergence)
+	}
+	s := svd.Values(nil)
+	small := len(s)
+	r = min(r, small)
+	var frob float64
+	for _, v := range s {
+		frob += v * v
+	}
+	k := 0
+	cut := float64(max(rows, cols)) * eps * s[0]
+	for k < r && s[k] > cut {
+		k++
+	}
+	var uu, vv mat.Dense
+	svd.UTo(&uu)
+	svd.VTo(&vv)
+	res := &Result{
+		Rows: int64(rows), Cols: cols, Rank: k,
+		Sigma:  append([]float64(nil), s[:k]...),
+		U:      make([]float64, rows*k),
+		V:      make([]float64, cols*k),
+		FrobSq: frob, GapTol: cfg.gapTol,
+		Method: MethodSVD, SignsFrom: 'U', Passes: 1, Converged: true,
+	}
+	for i := range rows {
+		for j := range k {
+			res.U[i*k+j] = uu.At(i, j)
+		}
+	}
+	for i := range cols {
+		for j := range k {
+			res.V[i*k+j] = vv.At(i, j)
+		}
+	}
+	var tail float64
+	for i := small - 1; i >= k; i-- { // small values first, for accuracy
+		tail += s[i] * s[i]
+	}
+	res.TailEnergy, res.TailLower = tail, tail
+	if k == r && r < small && s[r] > cut {
+		res.NextSigma = s[r]
+	}
+	setGap(res, r, 0, 0)
+	CanonicalSigns(res.U, rows, res.V, cols, k)
+	return res, nil
+}
+
+// setGap fills Gap and Unique. r is the requested rank (after capping at
+// min(n,d)); uncR and uncNext are the uncertainties of σ_r and σ_{r+1}.
+func setGap(res *Result, r int, uncR, uncNext float64) {
+	if res.Rank < r || res.Rank == 0 {
+		// A has numerical rank below r: A_r = A is unique.
+		res.Gap = 0
+		if res.Rank > 0 {
+			res.Gap = res.Sigma[res.Rank-1]
+		}
+		res.Unique = true
+		return
+	}
+	res.Gap = res.Sigma[r-1] - res.NextSigma
+	res.Unique = res.Gap > res.GapTol*res.Sigma[0]+uncR+uncNext
+}
+
+// GramTruncate computes the rank-r truncation from one pass over src: it
+// accumulates ‖A‖²_F and the d×d Gram matrix AᵀA with kernel.GramUpdate,
+// then runs subspace iteration with Rayleigh–Ritz on blocks of k = r+p
+// vectors (p from WithOversample) until the top r Ritz pairs have residual
+// ≤ tol·σ̃_1² (WithTol, WithMaxIter; hitting the cap leaves Converged false,
+// not an error). It never factors the d×d matrix densely. Memory is d² + a
+// few d·k floats; time n·d² for the pass plus d²·k per iteration.
+//
+// U is not computed unless WithU(true) is given and src is also a
+// stream.Rewinder (one more pass); WithU(true) on a plain Reader returns an
+// error wrapping ErrInvalidOption. Without U the sign rule is applied to V.
+// Read errors are returned as they come, wrapped; an empty stream returns an
+// error wrapping stream.ErrEmpty, a non-finite sum of squares one wrapping
+// stream.ErrNonFinite. It panics if r < 1.
+func GramTruncate(src stream.Reader, r int, opts ...Option) (*Result, error) {
+	if r < 1 {
+		panic(fmt.Sprintf("lowrank: GramTruncate at rank %d", r))
+	}
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	rw, canRewind := src.(stream.Rewinder)
+	if cfg.wantU && !canRewind {
+		return nil, invalid("WithU needs a second pass, but the source is not a stream.Rewinder")
+	}
+	res, err := gramTruncate(src, r, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return finishU(res, rw, cfg)
+}
+
+// finishU computes U with one more pass when asked, and fixes the signs.
+func finishU(res *Result, rw stream.Rewinder, cfg *config) (*Result, error) {
+	if cfg.wantU {
+		if err := uPass(res, rw, cfg); err != nil {
+			return nil, err
+		}
+		CanonicalSigns(res.U, int(res.Rows), res.V, res.Cols, res.Rank)
+		res.SignsFrom = 'U'
+		return res, nil
+	}
+	CanonicalSigns(nil, 0, res.V, res.Cols, res.Rank)
+	res.SignsFrom = 'V'
+	return res, nil
+}
+
+// uPass computes U = A V Σ⁻¹ in one more pass.
+func uPass(res *Result, rw stream.Rewinder, cfg *config) error {
+	d, k := res.Cols, res.Rank
+	n := int(res.Rows)
+	res.U = make([]float64, n*k)
+	if k == 0 {
+		return nil
+	}
+	if err := rw.Rewind(); err != nil {
+		return fmt.Errorf("lowrank: rewind for U: %w", err)
+	}
+	vt := make([]float64, k*d) // rows v_i / σ_i
+	for i := range d {
+		for j := range k {
+			vt[j*d+i] = res.V[i*k+j] / res.Sigma[j]
+		}
+	}
+	buf := make([]float64, cfg.blockRows*d)
+	row := 0
+	err := readAll(rw, buf, func(b int, blk []float64) error {
+		if row+b > n {
+			return fmt.Errorf("lowrank: pass for U: source has more than the %d rows of the first pass: %w", n, stream.ErrShape)
+		}
+		kernel.GemmNT(b, k, d, 1, blk, d, vt, d, 0, res.U[row*k:(row+b)*k], k)
+		row += b
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if row != n {
+		return fmt.Errorf("lowrank: pass for U read %d rows, the first pass %d: %w", row, n, stream.ErrShape)
+	}
+	res.Passes++
+	return nil
+}
+
+// readAll reads src to its end through buf, calling f on each block of b
+// rows. It returns nil at a clean end.
+func readAll(src stream.Reader, buf []float64, f func(b int, blk []float64) error) error {
+	d := src.Cols()
+	for {
+		n, err := src.ReadRows(buf)
+		if n > 0 {
+			if ferr := f(n, buf[:n*d]); ferr != nil {
+				return ferr
+			}
+		}
+		if err != nil {
+			if errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+				return nil
+			}
+			return fmt.Errorf("lowrank: reading rows: %w", err)
+		}
+	}
+}
+
+func gramTruncate(src stream.Reader, r int, cfg *config) (*Result, error) {
+	d := src.Cols()
+	g := make([]float64, d*d)
+	buf := make([]float64, cfg.blockRows*d)
+	var n int64
+	var frob float64
+	err := readAll(src, buf, func(b int, blk []float64) error {
+		kernel.GramUpdate(b, d, 1, blk, d, g, d)
+		frob += kernel.Dot(blk, blk)
+		n += int64(b)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return nil, fmt.Errorf("lowrank: gram truncation: %w", stream.ErrEmpty)
+	}
+	if math.IsNaN(frob) || math.IsInf(frob, 0) {
+		return nil, fmt.Errorf("lowrank: gram truncation: sum of squares is %v: %w", frob, stream.ErrNonFinite)
+	}
+	kernel.SymmetrizeUpper(d, g, d)
+	small := int(min(int64(d), n))
+	r = min(r, small)
+	k := min(r+cfg.oversample, d)
+	rng := newRand(cfg.seed)
+	qt := make([]float64, k*d)
+	zt := make([]float64, k*d)
+	coef := make([]float64, k)
+	gaussian(qt, rng)
+	orthoRows(qt, k, d, coef, rng)
+	rz := newRitz(k, d)
+	conv := min(r, k)
+	iters, converged := 0, false
+	for iters < cfg.maxIter {
+		iters++
+		kernel.GemmNN(k, d, d, 1, qt, d, g, d, 0, zt, d)
+		if !rz.extract(qt, zt) {
+			return nil, fmt.Errorf("lowrank: Rayleigh–Ritz eigenproblem of order %d failed: %w", k, ErrNoConvergence)
+		}
+		converged = true
+		lim := cfg.tol * rz.theta[0]
+		for i := range conv {
+			if rz.res[i] > lim {
+				converged = false
+				break
+			}
+		}
+		if converged {
+			break
+		}
+		copy(qt, rz.mvt)
+		orthoRows(qt, k, d, coef, rng)
+	}
+	res := fromRitz(rz, r, n, d, frob, cfg)
+	res.Method, res.Passes, res.Iterations, res.Converged = MethodGram, 1, iters, converged
+	return res, nil
+}
+
+// fromRitz builds a Result from Ritz pairs of AᵀA. r ≤ min(n, d).
+func fromRitz(rz *ritz, r int, n int64, d int, frob float64, cfg *config) *Result {
+	k := rz.k
+	th0 := max(rz.theta[0], 0)
+	cut := float64(d) * eps * th0
+	rank := 0
+	for rank < min(r, k) && rz.theta[rank] > cut {
+		rank++
+	}
+	res := &Result{
+		Rows: n, Cols: d, Rank: rank,
+		Sigma:  make([]float64, rank),
+		V:      make([]float64, d*rank),
+		FrobSq: frob, GapTol: cfg.gapTol,
+	}
+	var captured float64
+	for i := range rank {
+		captured += rz.theta[i]
+		res.Sigma[i] = math.Sqrt(rz.theta[i])
+		for j := range d {
+			res.V[j*rank+i] = rz.vt[i*d+j]
+		}
+		if th0 > 0 {
+			res.Residual = max(res.Residual, rz.res[i]/th0)
+		}
+	}
+	res.TailEnergy = max(frob-captured, 0)
+	var lower float64
+	for i := k - 1; i >= r; i-- {
+		lower += max(rz.theta[i], 0)
+	}
+	res.TailLower = min(lower, res.TailEnergy)
+	unc := func(i int) float64 {
+		s := math.Sqrt(max(rz.theta[i], 0))
+		u := math.Sqrt(rz.res[i])
+		if s > 0 {
+			u = min(u, rz.res[i]/s)
+		}
+		return u
+	}
+	var uncR, uncNext float64
+	if rank == r && r < k {
+		if rz.theta[r] > cut {
+			res.NextSigma = math.Sqrt(rz.theta[r])
+		}
+		uncNext = unc(r)
+	}
+	if rank == r && r > 0 {
+		uncR = unc(r - 1)
+	}
+	if rank == r && r == k && int64(k) < min(int64(d), n) {
+		// No oversampling: σ_{r+1} is unknown; do not claim uniqueness.
+		uncNext = math.Inf(1)
+	}
+	setGap(res, r, uncR, uncNext)
+	return res
+}
