@@ -1,0 +1,47 @@
+//go:build amd64 && !purego
+
+package kernel
+
+import "golang.org/x/sys/cpu"
+
+// The assembly bodies are chosen here, once, from the CPU's features.
+// golang.org/x/sys/cpu reports AVX2/AVX-512 only when the operating system
+// also saves the wider registers (it checks XGETBV), so a feature flag
+// here means the instructions are safe to run.
+
+var avx2Bodies = bodies{
+	name:       "avx2",
+	dot:        dotAVX2,
+	axpy:       axpyAVX2,
+	scal:       scalAVX2,
+	gemv:       gemvGeneric,
+	gemvT:      gemvTGeneric,
+	gramUpdate: gramUpdateGeneric,
+	gemmNN:     gemmNNGeneric,
+	gemmNT:     gemmNTGeneric,
+	gemmTN:     gemmTNGeneric,
+}
+
+var avx512Bodies = bodies{
+	name:       "avx512",
+	dot:        dotAVX512,
+	axpy:       axpyAVX512,
+	scal:       scalAVX512,
+	gemv:       gemvGeneric,
+	gemvT:      gemvTGeneric,
+	gramUpdate: gramUpdateGeneric,
+	gemmNN:     gemmNNGeneric,
+	gemmNT:     gemmNTGeneric,
+	gemmTN:     gemmTNGeneric,
+}
+
+func init() {
+	x := &cpu.X86
+	if x.HasAVX2 && x.HasFMA {
+		available = append([]*bodies{&avx2Bodies}, available...)
+		if x.HasAVX512F && x.HasAVX512VL && x.HasAVX512DQ {
+			available = append([]*bodies{&avx512Bodies}, available...)
+		}
+	}
+	install(available[0])
+}
