@@ -29,10 +29,10 @@ var avx512Bodies = bodies{
 	scal:       scalAVX512,
 	gemv:       gemvGeneric,
 	gemvT:      gemvTGeneric,
-	gramUpdate: gramUpdateGeneric,
-	gemmNN:     gemmNNGeneric,
-	gemmNT:     gemmNTGeneric,
-	gemmTN:     gemmTNGeneric,
+	gramUpdate: gramUpdateAVX512,
+	gemmNN:     gemmNNAVX512,
+	gemmNT:     gemmNTAVX512,
+	gemmTN:     gemmTNAVX512,
 }
 
 func init() {

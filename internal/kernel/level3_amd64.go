@@ -1,0 +1,168 @@
+//go:build amd64 && !purego
+
+package kernel
+
+import (
+	"sync"
+)
+
+// tile8x16AVX512 computes one 8×16 tile of C from packed panels:
+//
+//	C[r][c] = alpha·Σ_{l<kc} a[8l+r]·b[16l+c] + beta·C[r][c]
+//
+// for r < 8, c < 16, writing (and, when beta ≠ 0, reading) C[r][c] =
+// c[r·ldc+c] only where bit c of masks[r] is set; with beta == 0 C is not
+// read. a holds 8·kc and b 16·kc values. Its references are the generic
+// level-3 bodies (gemmNNGeneric, gemmNTGeneric, gemmTNGeneric,
+// gramUpdateGeneric), which it computes with a different summation order
+// and fused multiply-add.
+//
+//go:noescape
+func tile8x16AVX512(kc int, a, b, c *float64, ldc int, alpha, beta float64, masks *[8]uint16)
+
+// Blocking of the packed level-3 driver (GotoBLAS style): a kc×nc panel of
+// the right operand and an mc×kc block of the left one are packed into
+// caller-invisible scratch, then swept by 8×16 register tiles. A right
+// sliver (16·kc values, 16 KiB) stays in L1 while the left slivers stream
+// from L2.
+const (
+	mr, nr   = 8, 16
+	blockK   = 128
+	blockM   = 96  // multiple of mr
+	blockN   = 512 // multiple of nr
+	packALen = blockM * blockK
+	packBLen = blockN * blockK
+)
+
+// packBuf is the scratch of one level-3 call; calls take one from the pool
+// and give it back, so the steady state allocates nothing.
+type packBuf struct {
+	a [packALen]float64
+	b [packBLen]float64
+}
+
+var packPool = sync.Pool{New: func() any { return new(packBuf) }}
+
+// operand describes a matrix op(X) of the outer-product form
+// C = α·Σ_l x[l][i]·y[l][j]: element (l, i) is s[l*ls + i*is].
+type operand struct {
+	s      []float64
+	ls, is int
+}
+
+// pack copies rows [l0, l0+kc) and columns [i0, i0+cols) of the operand
+// into dst as slivers of width w (w·kc values each, zero-padded to a
+// multiple of w columns): sliver t holds, for each l, columns
+// i0+t·w … i0+t·w+w−1.
+func (o operand) pack(dst []float64, w, l0, kc, i0, cols int) {
+	for t := 0; t*w < cols; t++ {
+		sl := dst[t*w*kc : (t+1)*w*kc]
+		cw := min(w, cols-t*w)
+		base := l0*o.ls + (i0+t*w)*o.is
+		switch {
+		case o.is == 1 && cw == w && w == 16:
+			for l := range kc {
+				src := o.s[base+l*o.ls : base+l*o.ls+16]
+				*(*[16]float64)(sl[l*16 : l*16+16]) = *(*[16]float64)(src)
+			}
+		case o.is == 1 && cw == w && w == 8:
+			for l := range kc {
+				src := o.s[base+l*o.ls : base+l*o.ls+8]
+				*(*[8]float64)(sl[l*8 : l*8+8]) = *(*[8]float64)(src)
+			}
+		case o.is == 1:
+			for l := range kc {
+				src := o.s[base+l*o.ls : base+l*o.ls+cw]
+				row := sl[l*w : l*w+w]
+				copy(row, src)
+				clear(row[cw:])
+			}
+		default: // o.ls == 1: each column is contiguous in l
+			for c := range cw {
+				src := o.s[base+c*o.is : base+c*o.is+kc]
+				for l, v := range src {
+					sl[l*w+c] = v
+				}
+			}
+			if cw < w {
+				for l := range kc {
+					clear(sl[l*w+cw : l*w+w])
+				}
+			}
+		}
+	}
+}
+
+// outerAVX512 computes C = α·Σ_l x[l][i]·y[l][j] + β·C for the m×n matrix
+// C (row-major, ldc) over l < k, through packed panels and the 8×16 tile.
+// With upper set, only entries j ≥ i are read or written (β must be 1).
+func outerAVX512(m, n, k int, alpha float64, x, y operand, beta float64, c []float64, ldc int, upper bool) {
+	if k == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	buf := packPool.Get().(*packBuf)
+	var masks [8]uint16
+	for jc := 0; jc < n; jc += blockN {
+		nc := min(blockN, n-jc)
+		ib := m // the rows that can reach columns < jc+nc
+		if upper {
+			ib = min(m, jc+nc)
+		}
+		for pc := 0; pc < k; pc += blockK {
+			kc := min(blockK, k-pc)
+			be := beta
+			if pc > 0 {
+				be = 1
+			}
+			y.pack(buf.b[:], nr, pc, kc, jc, nc)
+			for ic := 0; ic < ib; ic += blockM {
+				mc := min(blockM, ib-ic)
+				x.pack(buf.a[:], mr, pc, kc, ic, mc)
+				for jr := 0; jr < nc; jr += nr {
+					j := jc + jr
+					cols := min(nr, n-j)
+					colMask := uint16(1)<<cols - 1
+					if cols == nr {
+						colMask = 0xffff
+					}
+					bp := &buf.b[jr*kc]
+					for ir := 0; ir < mc; ir += mr {
+						i := ic + ir
+						if upper && i >= j+nr {
+							break // this tile and those below it are strictly lower
+						}
+						for r := range masks {
+							mk := colMask
+							if i+r >= m {
+								mk = 0
+							} else if upper && i+r > j {
+								mk &= ^(uint16(1)<<min(i+r-j, 16) - 1)
+							}
+							masks[r] = mk
+						}
+						tile8x16AVX512(kc, &buf.a[ir*kc], bp, &c[i*ldc+j], ldc, alpha, be, &masks)
+					}
+				}
+			}
+		}
+	}
+	packPool.Put(buf)
+}
+
+func gramUpdateAVX512(b, d int, alpha float64, a []float64, lda int, c []float64, ldc int) {
+	op := operand{a, lda, 1}
+	outerAVX512(d, d, b, alpha, op, op, 1, c, ldc, true)
+}
+
+func gemmNNAVX512(m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	outerAVX512(m, n, k, alpha, operand{a, 1, lda}, operand{b, ldb, 1}, beta, c, ldc, false)
+}
+
+func gemmNTAVX512(m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	outerAVX512(m, n, k, alpha, operand{a, 1, lda}, operand{b, 1, ldb}, beta, c, ldc, false)
+}
+
+func gemmTNAVX512(m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	outerAVX512(m, n, k, alpha, operand{a, lda, 1}, operand{b, ldb, 1}, beta, c, ldc, false)
+}
