@@ -79,6 +79,9 @@ var (
 	// ErrEmpty: the input holds no rows or no data at all where some were
 	// required.
 	ErrEmpty = errors.New("stream: empty input")
+	// ErrInvalidOption: an option value out of range (a configuration
+	// mistake reported by a constructor, not a problem in the data).
+	ErrInvalidOption = errors.New("stream: invalid option")
 )
 
 // DataError describes bad input and where it was found. Position fields
