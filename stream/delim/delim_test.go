@@ -180,7 +180,7 @@ func TestOptionErrors(t *testing.T) {
 	}
 	for _, opts := range bad {
 		_, err := NewReader(strings.NewReader("1,2\n"), opts...)
-		assert.Error(t, err)
+		assert.ErrorIs(t, err, stream.ErrInvalidOption)
 	}
 	for _, opts := range [][]Option{{Columns([]int{5})}, {Columns([]int{-3})}, {DropColumns([]int{0, 1})}} {
 		_, err := NewReader(strings.NewReader("1,2\n"), opts...)

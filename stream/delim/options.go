@@ -1,8 +1,8 @@
 package delim
 
 import (
-	"errors"
 	"fmt"
+	"github.com/linstream/linstream/stream"
 )
 
 // Option configures a Reader or a Writer. Options are validated when
@@ -45,10 +45,10 @@ func (c *config) apply(opts []Option) error {
 		}
 	}
 	if c.columns != nil && c.drop != nil {
-		return errors.New("delim: Columns and DropColumns are mutually exclusive")
+		return fmt.Errorf("delim: Columns and DropColumns are mutually exclusive: %w", stream.ErrInvalidOption)
 	}
 	if c.sep == c.comment {
-		return fmt.Errorf("delim: separator and comment character are both %q", c.sep)
+		return fmt.Errorf("delim: separator and comment character are both %q: %w", c.sep, stream.ErrInvalidOption)
 	}
 	return nil
 }
@@ -64,7 +64,7 @@ func Separator(sep byte) Option {
 		case sep >= '0' && sep <= '9', sep >= 'a' && sep <= 'z', sep >= 'A' && sep <= 'Z',
 			sep == '.', sep == '+', sep == '-', sep == '"', sep == ' ', sep == '\n', sep == '\r',
 			sep == 0, sep >= 0x80:
-			return fmt.Errorf("delim: %q cannot be a field separator", sep)
+			return fmt.Errorf("delim: %q cannot be a field separator: %w", sep, stream.ErrInvalidOption)
 		}
 		c.sep = sep
 		return nil
@@ -79,7 +79,7 @@ func Comment(ch byte) Option {
 	return func(c *config) error {
 		if ch == '"' || ch == '\n' || ch == '\r' || ch == ' ' || ch == '\t' || (ch >= '0' && ch <= '9') ||
 			ch == '.' || ch == '+' || ch == '-' {
-			return fmt.Errorf("delim: %q cannot start a comment", ch)
+			return fmt.Errorf("delim: %q cannot start a comment: %w", ch, stream.ErrInvalidOption)
 		}
 		c.comment = ch
 		return nil
@@ -95,7 +95,7 @@ func Comment(ch byte) Option {
 func Header(lines int) Option {
 	return func(c *config) error {
 		if lines < 0 {
-			return fmt.Errorf("delim: Header(%d): negative line count", lines)
+			return fmt.Errorf("delim: Header(%d): negative line count: %w", lines, stream.ErrInvalidOption)
 		}
 		c.header = lines
 		c.readerOpt = "Header"
@@ -111,7 +111,7 @@ func Header(lines int) Option {
 func Columns(idx []int) Option {
 	return func(c *config) error {
 		if len(idx) == 0 {
-			return errors.New("delim: Columns with no columns")
+			return fmt.Errorf("delim: Columns with no columns: %w", stream.ErrInvalidOption)
 		}
 		c.columns = append([]int(nil), idx...)
 		c.readerOpt = "Columns"
@@ -154,7 +154,7 @@ func FileName(name string) Option {
 func MaxLineBytes(n int) Option {
 	return func(c *config) error {
 		if n < 16 {
-			return fmt.Errorf("delim: MaxLineBytes(%d) is too small", n)
+			return fmt.Errorf("delim: MaxLineBytes(%d) is too small: %w", n, stream.ErrInvalidOption)
 		}
 		c.maxLine = n
 		c.readerOpt = "MaxLineBytes"

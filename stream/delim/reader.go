@@ -61,7 +61,7 @@ func NewReader(r io.Reader, opts ...Option) (*Reader, error) {
 		return nil, err
 	}
 	if cfg.writerOpt != "" {
-		return nil, fmt.Errorf("delim: %s is a Writer option", cfg.writerOpt)
+		return nil, fmt.Errorf("delim: %s is a Writer option: %w", cfg.writerOpt, stream.ErrInvalidOption)
 	}
 	rd := &Reader{src: r, cfg: cfg, buf: make([]byte, initialBuf)}
 	if err := rd.start(); err != nil {
@@ -178,7 +178,7 @@ func (r *Reader) resolveColumns() error {
 				return err
 			}
 			if r.dest[j] >= 0 {
-				return fmt.Errorf("delim: Columns selects field %d twice", j)
+				return fmt.Errorf("delim: Columns selects field %d twice: %w", j, stream.ErrInvalidOption)
 			}
 			r.dest[j] = int32(k)
 		}

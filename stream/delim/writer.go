@@ -47,12 +47,12 @@ func NewWriter(w io.Writer, cols int, opts ...Option) (*Writer, error) {
 		return nil, err
 	}
 	if cfg.readerOpt != "" {
-		return nil, fmt.Errorf("delim: %s is a Reader option", cfg.readerOpt)
+		return nil, fmt.Errorf("delim: %s is a Reader option: %w", cfg.readerOpt, stream.ErrInvalidOption)
 	}
 	wr := &Writer{w: w, cols: cols, sep: cfg.sep, buf: make([]byte, 0, flushAt+4096)}
 	if cfg.names != nil {
 		if len(cfg.names) != cols {
-			return nil, fmt.Errorf("delim: HeaderNames has %d names for %d columns", len(cfg.names), cols)
+			return nil, fmt.Errorf("delim: HeaderNames has %d names for %d columns: %w", len(cfg.names), cols, stream.ErrInvalidOption)
 		}
 		for k, name := range cfg.names {
 			if k > 0 {

@@ -278,11 +278,11 @@ func TestWriterArrayBudget(t *testing.T) {
 
 func TestOptionErrors(t *testing.T) {
 	_, err := NewReader(strings.NewReader(""), ArrayFormat())
-	assert.Error(t, err)
+	assert.ErrorIs(t, err, stream.ErrInvalidOption)
 	_, err = NewWriter(io.Discard, 1, SumDuplicates())
-	assert.Error(t, err)
+	assert.ErrorIs(t, err, stream.ErrInvalidOption)
 	_, err = NewWriter(io.Discard, 1, MemoryBudget(0))
-	assert.Error(t, err)
+	assert.ErrorIs(t, err, stream.ErrInvalidOption)
 	assert.Panics(t, func() { _, _ = NewWriter(io.Discard, 0) })
 	r, err := NewReader(strings.NewReader("%%MatrixMarket matrix array real general\n1 2\n1\n2\n"))
 	require.NoError(t, err)

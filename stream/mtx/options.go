@@ -2,6 +2,7 @@ package mtx
 
 import (
 	"fmt"
+	"github.com/linstream/linstream/stream"
 )
 
 // DefaultMemoryBudget is the default bound on the memory a Reader or Writer
@@ -45,7 +46,7 @@ func (c *config) apply(opts []Option) error {
 func MemoryBudget(bytes int64) Option {
 	return func(c *config) error {
 		if bytes < 1 {
-			return fmt.Errorf("mtx: MemoryBudget(%d) must be positive", bytes)
+			return fmt.Errorf("mtx: MemoryBudget(%d) must be positive: %w", bytes, stream.ErrInvalidOption)
 		}
 		c.budget = bytes
 		return nil

@@ -101,7 +101,7 @@ func NewReader(r io.Reader, opts ...Option) (*Reader, error) {
 		return nil, err
 	}
 	if cfg.writerOpt != "" {
-		return nil, fmt.Errorf("mtx: %s is a Writer option", cfg.writerOpt)
+		return nil, fmt.Errorf("mtx: %s is a Writer option: %w", cfg.writerOpt, stream.ErrInvalidOption)
 	}
 	rd := &Reader{cfg: cfg, src: r}
 	if err := rd.init(); err != nil {

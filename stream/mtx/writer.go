@@ -62,7 +62,7 @@ func NewWriter(w io.Writer, cols int, opts ...Option) (*Writer, error) {
 		return nil, err
 	}
 	if cfg.readerOpt != "" {
-		return nil, fmt.Errorf("mtx: %s is a Reader option", cfg.readerOpt)
+		return nil, fmt.Errorf("mtx: %s is a Reader option: %w", cfg.readerOpt, stream.ErrInvalidOption)
 	}
 	return &Writer{w: w, cfg: cfg, cols: cols}, nil
 }
