@@ -27,10 +27,10 @@ const chunkRows = 64
 //
 //   - Light rows drive a block power method: the stream is cut into
 //     P = ⌈3·log₂ d⌉ blocks of consecutive rows; in random order each
-//     block is a uniform sample of the rows. At the end of block j with m
-//     light rows, t rows seen so far and H the heavy rows seen so far:
+//     block is a uniform sample of the rows. At the end of block j of b
+//     rows, t rows seen so far and H the heavy rows seen so far:
 //
-//     y_L = (N/m)·Σ_{light a in block} ⟨a, z⟩a
+//     y_L = (N/b)·Σ_{light a in block} ⟨a, z⟩a
 //     y_H = (N/t)·Σ_{h ∈ H} ⟨h, z⟩h
 //     s   = ⟨z, y_L⟩
 //     z   ← (y_L + y_H + s·z)/‖y_L + y_H + s·z‖
@@ -293,9 +293,10 @@ func (r *RandomOrder) endBlock() {
 func (r *RandomOrder) step(zs, ys, tmp, zPrev []float64, theta *[maxK]float64, stab *float64, small []float64) {
 	d, k := r.d, r.k
 	col := func(m []float64, i int) []float64 { return m[i*d : (i+1)*d] }
-	// ys ← (LᵀL/m)Z: the light part per row of the block.
-	if r.light > 0 {
-		kernel.Scal(1/float64(r.light), ys)
+	// ys ← (LᵀL/b)Z, b the rows of the block (light and heavy): the light
+	// part per row of the stream, since the block is a uniform sample.
+	if r.blockRows > 0 {
+		kernel.Scal(1/float64(r.blockRows), ys)
 	}
 	s := kernel.Dot(col(zs, 0), col(ys, 0)) // the shift, per row of the stream
 	// ys += (HᵀH/t)Z: the heavy rows seen so far.
