@@ -1,0 +1,236 @@
+package lowrank
+
+import (
+	"math"
+	"slices"
+	"sort"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/linstream/linstream/internal/digits"
+	"github.com/linstream/linstream/stream"
+)
+
+// denseWr returns the rank-r approximation from gonum's full SVD.
+func denseWr(t testing.TB, w []float64, m, n, r int) []float64 {
+	var svd mat.SVD
+	require.True(t, svd.Factorize(mat.NewDense(m, n, append([]float64(nil), w...)), mat.SVDThin))
+	var u, v mat.Dense
+	svd.UTo(&u)
+	svd.VTo(&v)
+	s := svd.Values(nil)
+	out := make([]float64, m*n)
+	for i := range m {
+		for j := range n {
+			var x float64
+			for l := range min(r, len(s)) {
+				x += u.At(i, l) * s[l] * v.At(j, l)
+			}
+			out[i*n+j] = x
+		}
+	}
+	return out
+}
+
+// topK is the dense reference: a full sort by (|x| desc, index asc). It
+// also returns the relative margin between the K-th and (K+1)-th
+// magnitudes.
+func topK(x []float64, k int) ([]int, float64) {
+	idx := make([]int, len(x))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return math.Abs(x[idx[a]]) > math.Abs(x[idx[b]]) })
+	margin := math.Inf(1)
+	if k > 0 && k < len(x) {
+		hi, lo := math.Abs(x[idx[k-1]]), math.Abs(x[idx[k]])
+		margin = (hi - lo) / max(hi, 1e-300)
+	}
+	sel := append([]int(nil), idx[:k]...)
+	slices.Sort(sel)
+	return sel, margin
+}
+
+func gapMatrix(m, n, r int, seed uint64) []float64 {
+	rng := testRand(seed)
+	s := make([]float64, min(m, n))
+	for i := range s {
+		if i < r {
+			s[i] = 10 + float64(r-i)
+		} else {
+			s[i] = 0.5 * math.Pow(0.9, float64(i-r))
+		}
+	}
+	return withSpectrum(m, n, s, rng)
+}
+
+func TestPrincipalWeightsDenseReference(t *testing.T) {
+	for seed := uint64(1); seed <= 4; seed++ {
+		for _, sh := range [][3]int{{40, 25, 3}, {25, 60, 4}, {50, 50, 6}} {
+			m, n, r := sh[0], sh[1], sh[2]
+			w := gapMatrix(m, n, r, seed)
+			budget := LoRABudget(2)
+			kk, err := budget.Count(m, n)
+			require.NoError(t, err)
+			assert.Equal(t, min((m+n)*2, m*n), kk)
+			wr := denseWr(t, w, m, n, r)
+			want, margin := topK(wr, kk)
+			require.Greater(t, margin, 1e-9, "test matrix has a near tie at the boundary")
+			for _, meth := range []Method{MethodAuto, MethodGram, MethodRandomized} {
+				p, err := PrincipalWeights(w, m, n, r, budget, WithMethod(meth))
+				require.NoError(t, err)
+				assert.Equal(t, want, p.Indices, "in memory, %v", meth)
+				assert.True(t, p.Truncation.Unique)
+			}
+			ps, err := PrincipalWeightsStream(stream.NewSliceReader(w, n), r, budget, WithBlockRows(7))
+			require.NoError(t, err)
+			assert.Equal(t, want, ps.Indices, "stream")
+			assert.Equal(t, kk, ps.K)
+			assert.InDelta(t, float64(kk)/float64(m*n), ps.Density, 1e-15)
+			// Energy shares against the reference.
+			var selW, allW, selR, allR float64
+			for i := range w {
+				allW += w[i] * w[i]
+				allR += wr[i] * wr[i]
+			}
+			for _, i := range want {
+				selW += w[i] * w[i]
+				selR += wr[i] * wr[i]
+			}
+			assert.InDelta(t, selW/allW, ps.EnergyShare, 1e-9)
+			assert.InDelta(t, selR/allR, ps.LowRankShare, 1e-8)
+		}
+	}
+}
+
+// TestPrincipalWeightsLargestNotSmallest would catch the reference code's
+// regression (§8e: torch.topk(largest=False) selecting the smallest
+// entries): every selected |W_r| is at least every unselected one.
+func TestPrincipalWeightsLargestNotSmallest(t *testing.T) {
+	m, n, r := 30, 20, 3
+	w := gapMatrix(m, n, r, 9)
+	wr := denseWr(t, w, m, n, r)
+	p, err := PrincipalWeights(w, m, n, r, FractionBudget(0.1))
+	require.NoError(t, err)
+	require.Equal(t, 60, p.K)
+	mask := p.Mask()
+	minSel, maxUnsel := math.Inf(1), 0.0
+	for i, v := range wr {
+		if mask[i] {
+			minSel = min(minSel, math.Abs(v))
+		} else {
+			maxUnsel = max(maxUnsel, math.Abs(v))
+		}
+	}
+	assert.Greater(t, minSel, maxUnsel)
+	assert.InDelta(t, minSel, p.Threshold, 1e-9)
+	smallest := make([]float64, len(wr))
+	for i, v := range wr {
+		smallest[i] = 1 / (math.Abs(v) + 1e-300)
+	}
+	bad, _ := topK(smallest, p.K)
+	assert.NotEqual(t, bad, p.Indices)
+	// Energy: the principal weights hold far more than their share.
+	assert.Greater(t, p.LowRankShare, p.Density)
+}
+
+func TestPrincipalWeightsFullRankIsMagnitude(t *testing.T) {
+	// rank(W) ≤ r: W_r = W, so the mask is the plain magnitude mask.
+	m, n := 30, 18
+	w := withSpectrum(m, n, []float64{5, 3, 2}, testRand(3))
+	want, margin := topK(w, 100)
+	require.Greater(t, margin, 1e-9)
+	for _, r := range []int{3, 5} {
+		p, err := PrincipalWeights(w, m, n, r, CountBudget(100))
+		require.NoError(t, err)
+		assert.Equal(t, want, p.Indices)
+		ps, err := PrincipalWeightsStream(stream.NewSliceReader(w, n), r, CountBudget(100))
+		require.NoError(t, err)
+		assert.Equal(t, want, ps.Indices)
+	}
+}
+
+func TestPrincipalWeightsGaugeInvariance(t *testing.T) {
+	// Negating W flips every singular pair; any orthogonal change of basis
+	// of the rows keeps V; the mask of W and of −W must agree.
+	m, n, r := 35, 22, 4
+	w := gapMatrix(m, n, r, 12)
+	neg := make([]float64, len(w))
+	for i, v := range w {
+		neg[i] = -v
+	}
+	a, err := PrincipalWeights(w, m, n, r, LoRABudget(1))
+	require.NoError(t, err)
+	b, err := PrincipalWeights(neg, m, n, r, LoRABudget(1))
+	require.NoError(t, err)
+	assert.Equal(t, a.Indices, b.Indices)
+	for seed := uint64(1); seed <= 5; seed++ {
+		c, err := PrincipalWeightsStream(stream.NewSliceReader(neg, n), r, LoRABudget(1), WithSeed(seed))
+		require.NoError(t, err)
+		assert.Equal(t, a.Indices, c.Indices, "seed %d", seed)
+	}
+}
+
+func TestPrincipalWeightsDigits(t *testing.T) {
+	w := digits.Pixels()
+	m, n, r := digits.Rows, digits.Cols, 8
+	wr := denseWr(t, w, m, n, r)
+	budget := LoRABudget(2)
+	kk, _ := budget.Count(m, n)
+	want, margin := topK(wr, kk)
+	require.Greater(t, margin, 1e-9)
+	p, err := PrincipalWeights(w, m, n, r, budget)
+	require.NoError(t, err)
+	assert.Equal(t, want, p.Indices)
+	ps, err := PrincipalWeightsStream(stream.NewSliceReader(w, n), r, budget, WithPowerIters(6))
+	require.NoError(t, err)
+	assert.Equal(t, want, ps.Indices)
+	assert.Greater(t, p.EnergyShare, p.Density)
+}
+
+func TestSelectorTies(t *testing.T) {
+	s := newSelector(3, 4)
+	w := make([]float64, 8)
+	wr := []float64{1, -1, 1, 1, -1, 1, 1, 1}
+	s.add(0, 2, w, wr)
+	tr := &Result{}
+	p := s.result(2, 4, tr)
+	assert.Equal(t, []int{0, 1, 2}, p.Indices)
+	// Fed in two blocks, same answer.
+	s = newSelector(3, 4)
+	s.add(0, 1, w[:4], wr[:4])
+	s.add(1, 1, w[4:], []float64{1, 1, 2, 1})
+	assert.Equal(t, []int{0, 1, 6}, s.result(2, 4, tr).Indices)
+}
+
+func TestBudgets(t *testing.T) {
+	k, err := LoRABudget(128).Count(4096, 4096)
+	require.NoError(t, err)
+	assert.Equal(t, 8192*128, k)
+	k, _ = LoRABudget(10).Count(5, 6)
+	assert.Equal(t, 30, k)
+	k, _ = FractionBudget(0.05).Count(100, 10)
+	assert.Equal(t, 50, k)
+	k, _ = CountBudget(7).Count(2, 2)
+	assert.Equal(t, 4, k)
+	for _, b := range []Budget{{}, LoRABudget(0), FractionBudget(0), FractionBudget(1.5), FractionBudget(math.NaN()), CountBudget(-1)} {
+		_, err := b.Count(3, 3)
+		require.ErrorIs(t, err, ErrInvalidOption, b.String())
+		_, err = PrincipalWeights(make([]float64, 9), 3, 3, 1, b)
+		require.ErrorIs(t, err, ErrInvalidOption)
+		_, err = PrincipalWeightsStream(stream.NewSliceReader(make([]float64, 9), 3), 1, b)
+		require.ErrorIs(t, err, ErrInvalidOption)
+	}
+	p, err := PrincipalWeights(make([]float64, 9), 3, 3, 1, CountBudget(0))
+	require.NoError(t, err)
+	assert.Empty(t, p.Indices)
+	assert.Equal(t, make([]uint8, 9), p.MaskBytes(nil))
+	p, err = PrincipalWeights([]float64{1, 2, 3, 4}, 2, 2, 1, CountBudget(4))
+	require.NoError(t, err)
+	assert.Equal(t, []uint8{1, 1, 1, 1}, p.MaskBytes(nil))
+	assert.True(t, p.Contains(1, 1))
+	assert.InDelta(t, 1, p.EnergyShare, 1e-15)
+}
