@@ -1,0 +1,69 @@
+//go:build amd64 && !purego
+
+package kernel
+
+// dots4AVX512 sets out[r] = Σ_{c<n} a[r·lda+c]·x[c] for r < 4: four rows of
+// gemvGeneric at once, sharing the loads of x. The caller guarantees that
+// the four rows and x hold n values each.
+//
+//go:noescape
+func dots4AVX512(n int, a *float64, lda int, x *float64, out *[4]float64)
+
+// axpy4AVX512 adds s[0]·a[c] + s[1]·a[lda+c] + s[2]·a[2·lda+c] +
+// s[3]·a[3·lda+c] to y[c] for c < n: four rows of gemvTGeneric at once,
+// sharing the loads and stores of y. The caller guarantees the lengths.
+//
+//go:noescape
+func axpy4AVX512(n int, a *float64, lda int, s *[4]float64, y *float64)
+
+// gemvAVX512 is gemvGeneric four rows at a time.
+func gemvAVX512(m, n int, alpha float64, a []float64, lda int, x []float64, beta float64, y []float64) {
+	if n == 0 {
+		gemvGeneric(m, n, alpha, a, lda, x, beta, y)
+		return
+	}
+	var s [4]float64
+	i := 0
+	for ; i+4 <= m; i += 4 {
+		_ = a[(i+3)*lda+n-1] // the kernel reads rows i … i+3
+		dots4AVX512(n, &a[i*lda], lda, &x[0], &s)
+		yy := (*[4]float64)(y[i : i+4])
+		for r, v := range s {
+			if beta == 0 {
+				yy[r] = alpha * v
+			} else {
+				yy[r] = alpha*v + beta*yy[r]
+			}
+		}
+	}
+	for ; i < m; i++ {
+		v := alpha * dotAVX512(a[i*lda:i*lda+n], x)
+		if beta == 0 {
+			y[i] = v
+		} else {
+			y[i] = v + beta*y[i]
+		}
+	}
+}
+
+// gemvTAVX512 is gemvTGeneric four rows at a time.
+func gemvTAVX512(m, n int, alpha float64, a []float64, lda int, x []float64, beta float64, y []float64) {
+	switch beta {
+	case 0:
+		clear(y)
+	case 1:
+	default:
+		scalAVX512(beta, y)
+	}
+	var s [4]float64
+	i := 0
+	for ; i+4 <= m; i += 4 {
+		_ = a[(i+3)*lda+n-1]
+		xx := (*[4]float64)(x[i : i+4])
+		s = [4]float64{alpha * xx[0], alpha * xx[1], alpha * xx[2], alpha * xx[3]}
+		axpy4AVX512(n, &a[i*lda], lda, &s, &y[0])
+	}
+	for ; i < m; i++ {
+		axpyAVX512(alpha*x[i], a[i*lda:i*lda+n], y)
+	}
+}

@@ -1,0 +1,171 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// Level-2 helpers of gemvAVX512 and gemvTAVX512 (level2_amd64.go), whose
+// references are gemvGeneric and gemvTGeneric.
+
+// func dots4AVX512(n int, a *float64, lda int, x *float64, out *[4]float64)
+//
+// out[r] = Σ_{c<n} a[r·lda+c]·x[c] for r < 4.
+TEXT ·dots4AVX512(SB), NOSPLIT, $0-40
+	MOVQ n+0(FP), CX
+	MOVQ a+8(FP), R8
+	MOVQ lda+16(FP), AX
+	SHLQ $3, AX
+	LEAQ (R8)(AX*1), R9
+	LEAQ (R9)(AX*1), R10
+	LEAQ (R10)(AX*1), R11
+	MOVQ x+24(FP), DI
+	XORQ SI, SI
+	VXORPD Z0, Z0, Z0
+	VXORPD Z1, Z1, Z1
+	VXORPD Z2, Z2, Z2
+	VXORPD Z3, Z3, Z3
+	VXORPD Z4, Z4, Z4
+	VXORPD Z5, Z5, Z5
+	VXORPD Z6, Z6, Z6
+	VXORPD Z7, Z7, Z7
+	CMPQ   CX, $16
+	JLT    d4_tail8
+
+d4_loop16:
+	VMOVUPD     (DI)(SI*1), Z16
+	VMOVUPD     64(DI)(SI*1), Z17
+	VFMADD231PD (R8)(SI*1), Z16, Z0
+	VFMADD231PD (R9)(SI*1), Z16, Z1
+	VFMADD231PD (R10)(SI*1), Z16, Z2
+	VFMADD231PD (R11)(SI*1), Z16, Z3
+	VFMADD231PD 64(R8)(SI*1), Z17, Z4
+	VFMADD231PD 64(R9)(SI*1), Z17, Z5
+	VFMADD231PD 64(R10)(SI*1), Z17, Z6
+	VFMADD231PD 64(R11)(SI*1), Z17, Z7
+	ADDQ        $128, SI
+	SUBQ        $16, CX
+	CMPQ        CX, $16
+	JGE         d4_loop16
+
+d4_tail8:
+	CMPQ CX, $8
+	JLT  d4_tail
+	VMOVUPD     (DI)(SI*1), Z16
+	VFMADD231PD (R8)(SI*1), Z16, Z0
+	VFMADD231PD (R9)(SI*1), Z16, Z1
+	VFMADD231PD (R10)(SI*1), Z16, Z2
+	VFMADD231PD (R11)(SI*1), Z16, Z3
+	ADDQ        $64, SI
+	SUBQ        $8, CX
+
+d4_tail:
+	TESTQ CX, CX
+	JZ    d4_reduce
+	MOVQ  $1, DX
+	SHLQ  CX, DX
+	DECQ  DX
+	KMOVW DX, K1
+	VMOVUPD.Z   (DI)(SI*1), K1, Z16
+	VMOVUPD.Z   (R8)(SI*1), K1, Z18
+	VMOVUPD.Z   (R9)(SI*1), K1, Z19
+	VMOVUPD.Z   (R10)(SI*1), K1, Z20
+	VMOVUPD.Z   (R11)(SI*1), K1, Z21
+	VFMADD231PD Z18, Z16, Z4
+	VFMADD231PD Z19, Z16, Z5
+	VFMADD231PD Z20, Z16, Z6
+	VFMADD231PD Z21, Z16, Z7
+
+d4_reduce:
+	VADDPD        Z4, Z0, Z0
+	VADDPD        Z5, Z1, Z1
+	VADDPD        Z6, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	VEXTRACTF64X4 $1, Z0, Y4
+	VEXTRACTF64X4 $1, Z1, Y5
+	VEXTRACTF64X4 $1, Z2, Y6
+	VEXTRACTF64X4 $1, Z3, Y7
+	VADDPD        Y4, Y0, Y0
+	VADDPD        Y5, Y1, Y1
+	VADDPD        Y6, Y2, Y2
+	VADDPD        Y7, Y3, Y3
+	// Y0..Y3 hold 4 partial sums each; fold them into [s0 s1 s2 s3].
+	VHADDPD       Y1, Y0, Y0 // [a01 b01 a23 b23]
+	VHADDPD       Y3, Y2, Y2 // [c01 d01 c23 d23]
+	VPERM2F128    $0x20, Y2, Y0, Y1
+	VPERM2F128    $0x31, Y2, Y0, Y3
+	VADDPD        Y3, Y1, Y1
+	MOVQ          out+32(FP), DX
+	VMOVUPD       Y1, (DX)
+	VZEROUPPER
+	RET
+
+// func axpy4AVX512(n int, a *float64, lda int, s *[4]float64, y *float64)
+//
+// y[c] += s[0]·a[c] + s[1]·a[lda+c] + s[2]·a[2·lda+c] + s[3]·a[3·lda+c] for c < n.
+TEXT ·axpy4AVX512(SB), NOSPLIT, $0-40
+	MOVQ         n+0(FP), CX
+	MOVQ         a+8(FP), R8
+	MOVQ         lda+16(FP), AX
+	SHLQ         $3, AX
+	LEAQ         (R8)(AX*1), R9
+	LEAQ         (R9)(AX*1), R10
+	LEAQ         (R10)(AX*1), R11
+	MOVQ         s+24(FP), DX
+	VBROADCASTSD (DX), Z24
+	VBROADCASTSD 8(DX), Z25
+	VBROADCASTSD 16(DX), Z26
+	VBROADCASTSD 24(DX), Z27
+	MOVQ         y+32(FP), DI
+	XORQ         SI, SI
+	CMPQ         CX, $16
+	JLT          a4_tail8
+
+a4_loop16:
+	VMOVUPD     (DI)(SI*1), Z0
+	VMOVUPD     64(DI)(SI*1), Z1
+	VFMADD231PD (R8)(SI*1), Z24, Z0
+	VFMADD231PD 64(R8)(SI*1), Z24, Z1
+	VFMADD231PD (R9)(SI*1), Z25, Z0
+	VFMADD231PD 64(R9)(SI*1), Z25, Z1
+	VFMADD231PD (R10)(SI*1), Z26, Z0
+	VFMADD231PD 64(R10)(SI*1), Z26, Z1
+	VFMADD231PD (R11)(SI*1), Z27, Z0
+	VFMADD231PD 64(R11)(SI*1), Z27, Z1
+	VMOVUPD     Z0, (DI)(SI*1)
+	VMOVUPD     Z1, 64(DI)(SI*1)
+	ADDQ        $128, SI
+	SUBQ        $16, CX
+	CMPQ        CX, $16
+	JGE         a4_loop16
+
+a4_tail8:
+	CMPQ CX, $8
+	JLT  a4_tail
+	VMOVUPD     (DI)(SI*1), Z0
+	VFMADD231PD (R8)(SI*1), Z24, Z0
+	VFMADD231PD (R9)(SI*1), Z25, Z0
+	VFMADD231PD (R10)(SI*1), Z26, Z0
+	VFMADD231PD (R11)(SI*1), Z27, Z0
+	VMOVUPD     Z0, (DI)(SI*1)
+	ADDQ        $64, SI
+	SUBQ        $8, CX
+
+a4_tail:
+	TESTQ CX, CX
+	JZ    a4_done
+	MOVQ  $1, DX
+	SHLQ  CX, DX
+	DECQ  DX
+	KMOVW DX, K1
+	VMOVUPD.Z   (DI)(SI*1), K1, Z0
+	VMOVUPD.Z   (R8)(SI*1), K1, Z18
+	VMOVUPD.Z   (R9)(SI*1), K1, Z19
+	VMOVUPD.Z   (R10)(SI*1), K1, Z20
+	VMOVUPD.Z   (R11)(SI*1), K1, Z21
+	VFMADD231PD Z18, Z24, Z0
+	VFMADD231PD Z19, Z25, Z0
+	VFMADD231PD Z20, Z26, Z0
+	VFMADD231PD Z21, Z27, Z0
+	VMOVUPD     Z0, K1, (DI)(SI*1)
+
+a4_done:
+	VZEROUPPER
+	RET
