@@ -38,8 +38,8 @@ const chunkRows = 64
 //     The heavy part is applied exactly, scaled to the whole stream; the
 //     shift s keeps directions whose rows have not arrived yet alive.
 //
-// The light rows of a block are applied to the k columns at once through
-// kernel.GemmNT and kernel.GemmTN; each row's squared norm costs one
+// Light rows are applied in runs of up to 64 rows through kernel.Gemv and
+// kernel.GemvT, once per column; each row's squared norm costs one
 // kernel.Dot.
 //
 // # Number of rows
@@ -263,9 +263,11 @@ func (r *RandomOrder) applyLight(blk []float64, m int) {
 		return
 	}
 	d, k := r.d, r.k
-	p := r.pbuf[:m*k]
-	kernel.GemmNT(m, k, d, 1, blk, d, r.zs, d, 0, p, k)
-	kernel.GemmTN(k, d, m, 1, p, k, blk, d, 1, r.ys, d)
+	for i := range k {
+		p := r.pbuf[i*chunkRows : i*chunkRows+m]
+		kernel.Gemv(m, d, 1, blk, d, r.zs[i*d:(i+1)*d], 0, p)
+		kernel.GemvT(m, d, 1, blk, d, p, 1, r.ys[i*d:(i+1)*d])
+	}
 	r.light += int64(m)
 }
 
