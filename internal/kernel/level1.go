@@ -2,7 +2,8 @@ package kernel
 
 import "math"
 
-// Dot returns Σ x[i]·y[i]. It panics if len(x) != len(y).
+// Dot returns Σ x[i]·y[i] within the package's rounding bound with k =
+// len(x), α = 1, β = 0. It panics if len(x) != len(y).
 func Dot(x, y []float64) float64 {
 	if len(x) != len(y) {
 		panic(errLen)
@@ -10,7 +11,9 @@ func Dot(x, y []float64) float64 {
 	return dot(x, y)
 }
 
-// Axpy computes y += alpha·x. It panics if len(x) != len(y).
+// Axpy computes y += alpha·x (each entry within the rounding bound with
+// k = 1, β = 1); alpha == 0 leaves y unchanged. It panics if
+// len(x) != len(y).
 func Axpy(alpha float64, x, y []float64) {
 	if len(x) != len(y) {
 		panic(errLen)
@@ -21,8 +24,9 @@ func Axpy(alpha float64, x, y []float64) {
 	axpy(alpha, x, y)
 }
 
-// AxpBy computes y = alpha·x + beta·y. It panics if len(x) != len(y).
-// With beta == 0, y is overwritten (NaNs in y do not propagate).
+// AxpBy computes y = alpha·x + beta·y (each entry within the rounding bound
+// with k = 1). With beta == 0, y is overwritten (NaNs in y do not
+// propagate). It panics if len(x) != len(y).
 func AxpBy(alpha float64, x []float64, beta float64, y []float64) {
 	if len(x) != len(y) {
 		panic(errLen)
@@ -44,7 +48,7 @@ func AxpBy(alpha float64, x []float64, beta float64, y []float64) {
 	}
 }
 
-// Scal computes x *= alpha.
+// Scal computes x *= alpha, exactly (one rounded product per element).
 func Scal(alpha float64, x []float64) {
 	if alpha == 1 {
 		return

@@ -2,7 +2,8 @@ package kernel
 
 // Gemv computes y = alpha·A·x + beta·y for the m×n row-major matrix A with
 // leading dimension lda; len(x) must be n and len(y) m. With beta == 0, y is
-// overwritten. Each y[i] is a dot product and obeys Dot's rounding bound.
+// overwritten (NaNs in y do not propagate). Each y[i] obeys the package's
+// rounding bound with k = n.
 func Gemv(m, n int, alpha float64, a []float64, lda int, x []float64, beta float64, y []float64) {
 	checkMat(m, n, a, lda)
 	if len(x) != n || len(y) != m {
@@ -16,7 +17,7 @@ func Gemv(m, n int, alpha float64, a []float64, lda int, x []float64, beta float
 
 // GemvT computes y = alpha·Aᵀ·x + beta·y for the m×n row-major matrix A with
 // leading dimension lda; len(x) must be m and len(y) n. With beta == 0, y is
-// overwritten.
+// overwritten. Each y[j] obeys the package's rounding bound with k = m.
 func GemvT(m, n int, alpha float64, a []float64, lda int, x []float64, beta float64, y []float64) {
 	checkMat(m, n, a, lda)
 	if len(x) != m || len(y) != n {
@@ -48,9 +49,7 @@ func gemvTGeneric(m, n int, alpha float64, a []float64, lda int, x []float64, be
 		scal(beta, y)
 	}
 	for i := range m {
-		if s := alpha * x[i]; s != 0 {
-			axpy(s, a[i*lda:i*lda+n], y)
-		}
+		axpy(alpha*x[i], a[i*lda:i*lda+n], y)
 	}
 }
 

@@ -3,8 +3,8 @@ package kernel
 // GramUpdate computes C += alpha·AᵀA for the b×d row-major block A (leading
 // dimension lda), updating only the upper triangle (j ≥ i) of the d×d
 // row-major C (leading dimension ldc). The strict lower triangle of C is
-// neither read nor written. Each entry is a sum of b products and obeys Dot's
-// rounding bound.
+// neither read nor written. Each entry obeys the package's rounding bound
+// with k = b and β = 1; alpha == 0 leaves C unchanged.
 func GramUpdate(b, d int, alpha float64, a []float64, lda int, c []float64, ldc int) {
 	checkMat(b, d, a, lda)
 	checkMat(d, d, c, ldc)
@@ -27,7 +27,7 @@ func SymmetrizeUpper(n int, c []float64, ldc int) {
 
 // GemmNN computes C = alpha·A·B + beta·C with A m×k, B k×n and C m×n, all
 // row-major with leading dimensions lda, ldb, ldc. With beta == 0, C is
-// overwritten.
+// overwritten. Each entry obeys the package's rounding bound.
 func GemmNN(m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	checkMat(m, k, a, lda)
 	checkMat(k, n, b, ldb)
@@ -40,6 +40,8 @@ func GemmNN(m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb i
 
 // GemmNT computes C = alpha·A·Bᵀ + beta·C with A m×k, B n×k and C m×n, all
 // row-major. This is the form that applies a k×d panel B to a b×d block A.
+// With beta == 0, C is overwritten. Each entry obeys the package's rounding
+// bound.
 func GemmNT(m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	checkMat(m, k, a, lda)
 	checkMat(n, k, b, ldb)
@@ -52,6 +54,8 @@ func GemmNT(m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb i
 
 // GemmTN computes C = alpha·Aᵀ·B + beta·C with A k×m, B k×n and C m×n, all
 // row-major. This is the form that accumulates a panel from a row block.
+// With beta == 0, C is overwritten. Each entry obeys the package's rounding
+// bound.
 func GemmTN(m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	checkMat(k, m, a, lda)
 	checkMat(k, n, b, ldb)
@@ -81,9 +85,6 @@ func gramUpdateGeneric(b, d int, alpha float64, a []float64, lda int, c []float6
 	for r := range b {
 		row := a[r*lda : r*lda+d]
 		for i, v := range row {
-			if v == 0 {
-				continue
-			}
 			axpy(alpha*v, row[i:], c[i*ldc+i:i*ldc+d])
 		}
 	}
@@ -94,9 +95,7 @@ func gemmNNGeneric(m, n, k int, alpha float64, a []float64, lda int, b []float64
 	for i := range m {
 		crow := c[i*ldc : i*ldc+n]
 		for l, v := range a[i*lda : i*lda+k] {
-			if v != 0 {
-				axpy(alpha*v, b[l*ldb:l*ldb+n], crow)
-			}
+			axpy(alpha*v, b[l*ldb:l*ldb+n], crow)
 		}
 	}
 }
@@ -121,9 +120,7 @@ func gemmTNGeneric(m, n, k int, alpha float64, a []float64, lda int, b []float64
 	for l := range k {
 		brow := b[l*ldb : l*ldb+n]
 		for i, v := range a[l*lda : l*lda+m] {
-			if v != 0 {
-				axpy(alpha*v, brow, c[i*ldc:i*ldc+n])
-			}
+			axpy(alpha*v, brow, c[i*ldc:i*ldc+n])
 		}
 	}
 }
