@@ -11,6 +11,7 @@ import (
 
 	"github.com/linstream/linstream/stream"
 	"github.com/linstream/linstream/stream/delim"
+	"github.com/linstream/linstream/stream/mtx"
 )
 
 // textMatrix returns a rows×cols Gaussian matrix.
@@ -127,4 +128,58 @@ func BenchmarkText(b *testing.B) {
 			_ = w.Close()
 		}
 	})
+}
+
+// BenchmarkText/MTX: MB/s of Matrix Market text parsed into rows, for a
+// row-sorted coordinate file (streams) and an array file (column-major, held
+// in memory and emitted by rows). The write side is measured too.
+func BenchmarkTextMTX(b *testing.B) {
+	const rows, cols = 4000, 64
+	data := textMatrix(rows, cols)
+	for _, format := range []string{"coordinate", "array"} {
+		var buf bytes.Buffer
+		var opts []mtx.Option
+		if format == "array" {
+			opts = append(opts, mtx.ArrayFormat())
+		}
+		w, err := mtx.NewWriter(&buf, cols, opts...)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := w.WriteRows(data); err != nil {
+			b.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			b.Fatal(err)
+		}
+		text := buf.Bytes()
+		shape := fmt.Sprintf("%dx%d", rows, cols)
+		b.Run("MTX/"+format+"/"+shape+"/impl=linstream", func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(text)))
+			blk := make([]float64, stream.DefaultBlockRows*cols)
+			for b.Loop() {
+				r, err := mtx.NewReader(bytes.NewReader(text))
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := stream.CopyBuffer(discard{cols}, r, blk); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("MTXWrite/"+format+"/"+shape+"/impl=linstream", func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(8 * len(data)))
+			for b.Loop() {
+				w, _ := mtx.NewWriter(io.Discard, cols, opts...)
+				if _, err := w.WriteRows(data); err != nil {
+					b.Fatal(err)
+				}
+				if err := w.Close(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
