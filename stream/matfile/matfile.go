@@ -166,7 +166,9 @@ func WithFormat(f Format) Option { return func(c *config) { c.format = f } }
 // are.
 func WithCompression(comp Compression) Option { return func(c *config) { c.compression = comp } }
 
-// Cols sets the row width of raw files (required to read them).
+// Cols sets the row width of raw files (required to read them). An input
+// with no recognizable signature, no telling extension and not text is then
+// read as raw.
 func Cols(n int) Option { return func(c *config) { c.cols = n } }
 
 // Dtype sets the element type of raw files (default Float64, or Float32

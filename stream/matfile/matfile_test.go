@@ -221,7 +221,11 @@ func TestBadInputs(t *testing.T) {
 	expectErr(write("empty.npy", nil), stream.ErrEmpty)
 	expectErr(write("empty.npy.gz", []byte{0x1f, 0x8b}), stream.ErrFormat)
 	expectErr(write("x.xz", []byte{0xfd, '7', 'z', 'X', 'Z', 0, 1, 2}), stream.ErrUnsupported, "xz")
-	expectErr(write("mystery.bin2", []byte{1, 2, 3, 0, 0, 9}), stream.ErrFormat, "cannot tell")
+	mystery := write("mystery.bin2", []byte{1, 2, 3, 0, 0, 9})
+	_, err := Open(mystery)
+	require.ErrorIs(t, err, stream.ErrFormat)
+	assert.Contains(t, err.Error(), "cannot tell")
+	expectErr(mystery, io.ErrUnexpectedEOF, "row 1") // with a width it reads as raw
 	expectErr(write("torn.f64", make([]byte, 8*5*2+3)), io.ErrUnexpectedEOF, "row 3")
 	f, err := Open(write("nocols.raw", make([]byte, 16)))
 	require.ErrorIs(t, err, stream.ErrUnsupported)

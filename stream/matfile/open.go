@@ -184,7 +184,11 @@ func pickFormat(head []byte, name string, c config) (Format, error) {
 	if c.format != "" {
 		return c.format, nil
 	}
-	return DetectFormat(head, name)
+	f, err := DetectFormat(head, name)
+	if err != nil && c.cols > 0 {
+		return Raw, nil // the caller gave a width: headerless floats
+	}
+	return f, err
 }
 
 func (f *File) openRandom(ra io.ReaderAt, size int64) error {
