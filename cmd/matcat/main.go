@@ -453,12 +453,19 @@ func runStat(t *cli.Tool, o *options, files []*matfile.File) error {
 	return nil
 }
 
-var errNoShuffle = errors.New("-shuffle is not available in this build yet")
-
-// newShuffled is replaced by the stream.Shuffled wiring.
-func newShuffled(files []*matfile.File, src stream.Reader, o *options) (interface {
-	stream.Reader
-	Close() error
-}, error) {
-	return nil, cli.Usagef("%v", errNoShuffle)
+// newShuffled returns the rows of src in a uniformly random order
+// (stream.NewShuffled). A single uncompressed .npy, raw or safetensors file
+// is read through its random-access source, so nothing but row indices is
+// spilled.
+func newShuffled(files []*matfile.File, src stream.Reader, o *options) (*stream.Shuffled, error) {
+	if len(files) == 1 {
+		if _, ok := files[0].Source().(stream.RowReaderAt); ok {
+			src = files[0].Source()
+		}
+	}
+	sh, err := stream.NewShuffled(src, stream.WithSeed(o.seed), stream.WithMemory(o.mem))
+	if errors.Is(err, stream.ErrInvalidOption) || errors.Is(err, stream.ErrTooLarge) {
+		return nil, cli.Usagef("-mem %d: %v", o.mem, err)
+	}
+	return sh, err
 }

@@ -220,3 +220,37 @@ func TestBadFiles(t *testing.T) {
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, "empty")
 }
+
+func TestShuffle(t *testing.T) {
+	dir := t.TempDir()
+	x := make([]float64, 500*3)
+	for i := range x {
+		x[i] = float64(i)
+	}
+	for _, name := range []string{"in.npy", "in.csv.zst"} { // random access, and a stream that spills
+		in := filepath.Join(dir, name)
+		writeNPY(t, in, x, 3)
+		var outs [][]float64
+		for _, seed := range []string{"1", "1", "2"} {
+			out := filepath.Join(dir, "out.npy")
+			code, _, stderr := matcat(nil, "-shuffle", "-seed", seed, "-mem", "4096", "-o", out, in)
+			require.Equal(t, 0, code, stderr)
+			got, _ := readFile(t, out)
+			require.Len(t, got, len(x))
+			seen := make([]bool, 500)
+			for r := range 500 {
+				first := int(got[3*r])
+				require.Zero(t, first%3)
+				require.Equal(t, got[3*r:3*r+3], x[first:first+3], "rows stay whole")
+				require.False(t, seen[first/3])
+				seen[first/3] = true
+			}
+			outs = append(outs, got)
+		}
+		assert.Equal(t, outs[0], outs[1], "same seed, same order")
+		assert.NotEqual(t, outs[0], outs[2], "another seed, another order")
+		assert.NotEqual(t, x, outs[0])
+	}
+	code, _, _ := matcat(nil, "-shuffle", "-mem", "10", filepath.Join(dir, "in.npy"))
+	assert.Equal(t, 2, code)
+}
