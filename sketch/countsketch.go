@@ -88,11 +88,7 @@ func (cs *CountSketch) Column(i int64) (bucket int, sign float64) {
 		panic(fmt.Sprintf("sketch: CountSketch.Column(%d): negative index", i))
 	}
 	h := hashAt(cs.c.key, uint64(i))
-	sign = 1
-	if h&1 != 0 {
-		sign = -1
-	}
-	return hashBucket(h, cs.c.m), sign
+	return hashBucket(h, cs.c.m), signOf(h)
 }
 
 // Merge adds other's sketch into cs, which becomes the sketch of both

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/bits"
 
+	"github.com/linstream/linstream/internal/kernel"
 	"github.com/linstream/linstream/stream"
 )
 
@@ -119,7 +120,16 @@ func checkWriteRows(name string, src []float64, cols int) {
 // finitePrefix returns how many leading rows of src (cols columns, first
 // row at stream index first) are finite, and the error describing the first
 // row that is not (nil if all are).
+//
+// The fast path is one kernel.Dot of the block with itself: Σ x² is NaN
+// if some x is NaN and +Inf if some x is ±Inf, so a finite result clears
+// the block at the speed of the assembly kernel. Only when it is not
+// finite (a bad value, or finite values whose squares overflow, which
+// are accepted) does stream.CheckFinite look for the row.
 func finitePrefix(name string, src []float64, cols int, first int64) (int, error) {
+	if s := kernel.Dot(src, src); s <= math.MaxFloat64 {
+		return len(src) / cols, nil
+	}
 	err := stream.CheckFinite(src, cols, first)
 	if err == nil {
 		return len(src) / cols, nil
@@ -153,47 +163,6 @@ func sqNormExact(x []float64) float64 {
 		s0 += float64(v * v)
 	}
 	return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
-}
-
-// addSigned computes y += x if neg is false and y -= x otherwise. Adding
-// ±x rounds once, the same on every platform; it is the whole per-row work
-// of CountSketch and OSNAP. Written with fixed-size array loads so the
-// compiler drops the bounds checks.
-func addSigned(neg bool, x, y []float64) {
-	y = y[:len(x)]
-	if neg {
-		for len(x) >= 8 {
-			a, b := (*[8]float64)(x), (*[8]float64)(y)
-			b[0] -= a[0]
-			b[1] -= a[1]
-			b[2] -= a[2]
-			b[3] -= a[3]
-			b[4] -= a[4]
-			b[5] -= a[5]
-			b[6] -= a[6]
-			b[7] -= a[7]
-			x, y = x[8:], y[8:]
-		}
-		for i, v := range x {
-			y[i] -= v
-		}
-		return
-	}
-	for len(x) >= 8 {
-		a, b := (*[8]float64)(x), (*[8]float64)(y)
-		b[0] += a[0]
-		b[1] += a[1]
-		b[2] += a[2]
-		b[3] += a[3]
-		b[4] += a[4]
-		b[5] += a[5]
-		b[6] += a[6]
-		b[7] += a[7]
-		x, y = x[8:], y[8:]
-	}
-	for i, v := range x {
-		y[i] += v
-	}
 }
 
 // isFiniteAll reports whether every value of x is finite.

@@ -1,12 +1,14 @@
 package sketch
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 // The hash is a pure function: pin a few values so a change of the
@@ -59,22 +61,40 @@ func TestSqNormExact(t *testing.T) {
 	assert.True(t, math.IsNaN(sqNormExact([]float64{1, math.NaN()})))
 }
 
-func TestAddSigned(t *testing.T) {
-	for _, n := range []int{0, 3, 8, 13} {
-		x := make([]float64, n)
-		y := make([]float64, n)
-		for i := range x {
-			x[i] = float64(i) + 0.5
-			y[i] = 10 * float64(i)
-		}
-		addSigned(false, x, y)
-		for i := range y {
-			require.Equal(t, 10*float64(i)+float64(i)+0.5, y[i])
-		}
-		addSigned(true, x, y)
-		addSigned(true, x, y)
-		for i := range y {
-			require.Equal(t, 10*float64(i)-float64(i)-0.5, y[i])
-		}
+// Golden bits: the same seed and rows give the same CountSketch, OSNAP and
+// NormSampler bits, and the same Gaussian S, in every build (CI runs the
+// tests with and without the purego tag; GOAMD64=v3 fuses multiply-adds in
+// Go code). Changing these values changes the meaning of every saved state.
+func TestOblGoldenBits(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	const n, d = 1000, 37
+	a := make([]float64, n*d)
+	for i := range a {
+		a[i] = r.NormFloat64()
 	}
+	sum := func(x []float64) string {
+		h := sha256.New()
+		var b [8]byte
+		for _, v := range x {
+			binary.LittleEndian.PutUint64(b[:], math.Float64bits(v))
+			h.Write(b[:])
+		}
+		return fmt.Sprintf("%x", h.Sum(nil)[:6])
+	}
+	cs, _ := NewCountSketch(d, 50, WithSeed(3))
+	_, _ = cs.WriteRows(a)
+	o, _ := NewOSNAP(d, 50, 3, WithSeed(3))
+	_, _ = o.WriteRows(a)
+	g, _ := NewGaussian(d, 20, WithSeed(3))
+	var cols []float64
+	for i := range int64(100) {
+		cols = append(cols, g.Column(i, nil)...)
+	}
+	ns, _ := NewNormSampler(d, 20, WithSeed(3))
+	_, _ = ns.WriteRows(a)
+	assert.Equal(t, "69cf23601a55", sum(cs.Sketch(nil)), "CountSketch")
+	assert.Equal(t, "9b707e6191cb", sum(o.Sketch(nil)), "OSNAP")
+	assert.Equal(t, "03bb9b9ebf2e", sum(cols), "Gaussian S")
+	assert.Equal(t, "9380dd72a2e0", sum(ns.Sample(nil)), "NormSampler")
+	assert.Equal(t, []int64{594, 666, 654, 371, 158}, ns.Indices(nil)[:5])
 }

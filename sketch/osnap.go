@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/linstream/linstream/internal/binfmt"
+	"github.com/linstream/linstream/internal/kernel"
 	"github.com/linstream/linstream/stream"
 )
 
@@ -207,6 +208,12 @@ func (c *sparseCore) column(i int64, bkt []int, neg []bool) {
 	}
 }
 
+// signOf returns −1 if the lowest bit of h is set, +1 otherwise.
+func signOf(h uint64) float64 { return float64(1 - 2*int(h&1)) }
+
+// write adds the rows of src. y += ±x is kernel.Axpy with alpha = ±1: the
+// product ±x is exact, so the generic body (x·alpha then add), a fused
+// multiply-add and a plain addition all round y ± x once, identically.
 func (c *sparseCore) write(src []float64) (int, error) {
 	d := c.cols
 	checkWriteRows(c.name, src, d)
@@ -216,7 +223,7 @@ func (c *sparseCore) write(src []float64) (int, error) {
 		for r := range n {
 			h := hashAt(c.key, uint64(c.next))
 			b := hashBucket(h, c.m) * d
-			addSigned(h&1 != 0, src[r*d:r*d+d], acc[b:b+d])
+			kernel.Axpy(signOf(h), src[r*d:r*d+d], acc[b:b+d])
 			c.next++
 		}
 	} else {
@@ -224,7 +231,11 @@ func (c *sparseCore) write(src []float64) (int, error) {
 			row := src[r*d : r*d+d]
 			c.column(c.next, c.bkt, c.neg)
 			for k, b := range c.bkt {
-				addSigned(c.neg[k], row, acc[b*d:b*d+d])
+				sign := 1.0
+				if c.neg[k] {
+					sign = -1
+				}
+				kernel.Axpy(sign, row, acc[b*d:b*d+d])
 			}
 			c.next++
 		}
