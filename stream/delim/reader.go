@@ -519,66 +519,21 @@ func (r *Reader) parseLine(line []byte, off int64, out []float64) error {
 	return nil
 }
 
-// pow10 holds the powers of ten that are exact in float64.
-var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
-
-// fastParse parses a plain decimal [+-]digits[.digits] of at most 15
-// significant digits ending at the separator or the end of the line, and
-// returns the start of the next field (-1 at the end of the line). The
-// result is exact and correctly rounded, identical to strconv.ParseFloat:
-// the digits form an integer m < 10^15 < 2^53 and 10^k (k ≤ 15) are both
-// exact in float64, and one IEEE division m/10^k is correctly rounded.
-// Anything else (exponents, spaces, quotes, more digits) returns ok=false
-// for the general path.
+// fastParse parses the number at line[i:] when it is a plain decimal that
+// scanFloat handles exactly and ends at the separator or the end of the
+// line, and returns the start of the next field (-1 at the end of the
+// line). Anything else (spaces, quotes, hex, Inf/NaN, long mantissas,
+// errors) returns ok=false for the general path.
 func fastParse(line []byte, i int, sep byte) (v float64, next int, ok bool) {
-	j := i
-	n := len(line)
-	neg := false
-	if j < n && (line[j] == '-' || line[j] == '+') {
-		neg = line[j] == '-'
-		j++
-	}
-	var m uint64
-	start := j
-	for j < n {
-		c := line[j] - '0'
-		if c > 9 {
-			break
-		}
-		m = m*10 + uint64(c)
-		j++
-	}
-	nd := j - start
-	frac := 0
-	if j < n && line[j] == '.' {
-		j++
-		s2 := j
-		for j < n {
-			c := line[j] - '0'
-			if c > 9 {
-				break
-			}
-			m = m*10 + uint64(c)
-			j++
-		}
-		frac = j - s2
-		nd += frac
-	}
-	if nd == 0 || nd > 15 {
+	v, j, ok := scanFloat(line, i)
+	if !ok {
 		return 0, 0, false
 	}
-	if j < n && line[j] != sep {
-		return 0, 0, false
-	}
-	v = float64(m)
-	if frac > 0 {
-		v /= pow10[frac]
-	}
-	if neg {
-		v = -v
-	}
-	if j == n {
+	if j == len(line) {
 		return v, -1, true
+	}
+	if line[j] != sep {
+		return 0, 0, false
 	}
 	return v, j + 1, true
 }

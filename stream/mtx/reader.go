@@ -12,6 +12,7 @@ import (
 	"unsafe"
 
 	"github.com/linstream/linstream/stream"
+	"github.com/linstream/linstream/stream/delim"
 )
 
 // Header is the banner and size line of a Matrix Market file.
@@ -325,10 +326,8 @@ func (r *Reader) readHeader() error {
 
 // value parses one value token of the file's field.
 func (r *Reader) value(tok []byte, line, off int64, col int) (float64, error) {
-	v, ok := fastParse(tok)
-	if !ok {
-		var err error
-		v, err = strconv.ParseFloat(unsafeString(tok), 64)
+	v, err := delim.ParseFloat(tok)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
 		if err != nil && !isRange(err) {
 			return 0, r.errAt(line, off, col, fmt.Sprintf("non-numeric value %s, expected a number", quoteTrunc(tok)), stream.ErrFormat)
 		}
@@ -721,55 +720,9 @@ func (r *Reader) Rewind() error {
 	return nil
 }
 
-var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
-
-// fastParse parses a whole token [+-]digits[.digits] of at most 15 digits
-// exactly (m/10^k with both exact is correctly rounded); ok is false for
-// anything else.
-func fastParse(b []byte) (float64, bool) {
-	j, n := 0, len(b)
-	neg := false
-	if j < n && (b[j] == '-' || b[j] == '+') {
-		neg = b[j] == '-'
-		j++
-	}
-	var m uint64
-	s := j
-	for j < n && b[j]-'0' <= 9 {
-		m = m*10 + uint64(b[j]-'0')
-		j++
-	}
-	nd, frac := j-s, 0
-	if j < n && b[j] == '.' {
-		j++
-		s2 := j
-		for j < n && b[j]-'0' <= 9 {
-			m = m*10 + uint64(b[j]-'0')
-			j++
-		}
-		frac = j - s2
-		nd += frac
-	}
-	if j != n || nd == 0 || nd > 15 {
-		return 0, false
-	}
-	v := float64(m) / pow10[frac]
-	if neg {
-		v = -v
-	}
-	return v, true
-}
-
 func isRange(err error) bool {
 	var ne *strconv.NumError
 	return errors.As(err, &ne) && ne.Err == strconv.ErrRange
-}
-
-func unsafeString(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	return unsafe.String(&b[0], len(b))
 }
 
 func quoteTrunc(b []byte) string {
