@@ -149,7 +149,9 @@ func (r *Reader) nextLine() ([]byte, int64, error) {
 		}
 	}
 	r.line++
-	b = bytes.TrimRight(b, "\r\n")
+	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r') {
+		b = b[:len(b)-1]
+	}
 	return b, start, nil
 }
 
@@ -160,8 +162,11 @@ func (r *Reader) dataLine() ([]byte, int64, error) {
 		if err != nil {
 			return nil, off, err
 		}
-		t := bytes.TrimLeft(b, " \t")
-		if len(t) == 0 || t[0] == '%' {
+		k := 0
+		for k < len(b) && (b[k] == ' ' || b[k] == '\t') {
+			k++
+		}
+		if k == len(b) || b[k] == '%' {
 			continue
 		}
 		return b, off, nil
