@@ -538,8 +538,7 @@ func (r *Reader) readCoordinate() error {
 	}
 	rowBytes := 16 * r.hdr.Cols // row buffer and duplicate marks
 	capEntries := (r.cfg.budget - rowBytes) / per
-	r.seen = make([]int64, r.cols)
-	r.seenLine = make([]int64, r.cols)
+	r.seen, r.seenLine = nil, nil // grown to the largest column seen, not the declared width
 	r.ents = r.ents[:0]
 	sorted := true
 	r.lastRow = 0
@@ -675,6 +674,11 @@ func (r *Reader) coordRow(row []float64) error {
 		if e.row != r.next {
 			r.peek, r.havePeek = e, true
 			return nil
+		}
+		if int(e.col) >= len(r.seen) {
+			n := max(int(e.col)+1, min(2*len(r.seen), r.cols))
+			r.seen = append(r.seen, make([]int64, n-len(r.seen))...)
+			r.seenLine = append(r.seenLine, make([]int64, n-len(r.seenLine))...)
 		}
 		if r.seen[e.col] == stamp {
 			if !r.cfg.sumDup {
