@@ -132,3 +132,22 @@ func ExampleWithRows() {
 	// spectral: RandomOrder: WithRows(0): want n ≥ 1: spectral: invalid option
 	// spectral: Oja: option WithRows does not apply: spectral: invalid option
 }
+
+// OjaGrid runs a grid of fixed learning rates in one pass and picks one.
+func ExampleOjaGrid() {
+	g, err := spectral.NewOjaGrid(digits.Cols, spectral.WithRows(digits.Rows), spectral.WithSeed(1))
+	if err != nil {
+		panic(err)
+	}
+	src := stream.NewSliceReader(digits.Pixels(), digits.Cols)
+	if _, err := stream.Shuffle(g, src, stream.WithSeed(7)); err != nil {
+		panic(err)
+	}
+	res := g.Result()
+	_, idx := g.Choice()
+	fmt.Printf("%d rates, chose #%d, confident %v\n", len(g.Rates()), idx, res.Confident)
+	fmt.Printf("correlation ≥ 0.99: %v\n", spectral.Correlation(res.Vector, exact()) >= 0.99)
+	// Output:
+	// 14 rates, chose #6, confident true
+	// correlation ≥ 0.99: true
+}

@@ -111,8 +111,14 @@ func TestHardInstanceSeparatesOjaAndRandomOrder(t *testing.T) {
 		}
 		ro, err := NewRandomOrder(d, WithRows(src.Rows()), WithSeed(seed))
 		require.NoError(t, err)
-		ws = append(ws, ro)
+		grid, err := NewOjaGrid(d, WithRows(src.Rows()), WithSeed(seed))
+		require.NoError(t, err)
+		ws = append(ws, ro, grid)
 		feed(t, stream.Tee(ws...), src)
+		// The grid's own choice fails too, and says so.
+		g := grid.Result()
+		assert.Less(t, Correlation(g.Vector, top), 0.5, "OjaGrid seed %d", seed)
+		assert.False(t, g.Confident, "OjaGrid seed %d", seed)
 		ojaCorr[s] = make([]float64, len(etas))
 		for i, o := range ojas {
 			ojaCorr[s][i] = Correlation(o.Result().Vector, top)
@@ -216,15 +222,18 @@ func TestDigits(t *testing.T) {
 		require.NoError(t, err)
 		oja, err := NewOja(d, WithSeed(seed))
 		require.NoError(t, err)
-		feed(t, stream.Tee(ro, oja), stream.NewSliceReader(shRaw, d))
-		for _, res := range []Result{ro.Result(), oja.Result()} {
+		grid, err := NewOjaGrid(d, WithRows(digits.Rows), WithSeed(seed))
+		require.NoError(t, err)
+		feed(t, stream.Tee(ro, oja, grid), stream.NewSliceReader(shRaw, d))
+		for _, res := range []Result{ro.Result(), oja.Result(), grid.Result()} {
 			assert.GreaterOrEqual(t, Correlation(res.Vector, vRaw), 0.99, "raw, %s, seed %d", res.Method, seed)
 			assert.True(t, res.Confident, "raw, %s, seed %d: %+v", res.Method, seed, res)
 		}
 		ro.Reset()
 		oja.Reset()
-		feed(t, stream.Tee(ro, oja), stream.NewSliceReader(shCen, d))
-		for _, res := range []Result{ro.Result(), oja.Result()} {
+		grid.Reset()
+		feed(t, stream.Tee(ro, oja, grid), stream.NewSliceReader(shCen, d))
+		for _, res := range []Result{ro.Result(), oja.Result(), grid.Result()} {
 			assert.False(t, res.Confident, "centred, %s, seed %d: gap %.3f stability %.3f", res.Method, seed, res.Gap, res.Stability)
 		}
 		for _, f := range []func(stream.Rewinder, ...Option) (Result, error){Power, Lanczos} {
@@ -526,4 +535,54 @@ func TestOjaScaleInvarianceAndSchedules(t *testing.T) {
 	feedSlice(t, o, a, d)
 	r := o.Result()
 	assert.InDelta(t, 1, dot(r.Vector, r.Vector), 1e-12)
+}
+
+func TestOjaGrid(t *testing.T) {
+	const d = 32
+	_, err := NewOjaGrid(d)
+	assert.ErrorIs(t, err, ErrInvalidOption)
+	_, err = NewOjaGrid(d, WithSchedule(Fixed(1)), WithRows(10))
+	assert.ErrorIs(t, err, ErrInvalidOption)
+	assert.Panics(t, func() { _, _ = NewOjaGrid(0, WithRows(1)) })
+
+	a := randomMatrix(4000, d, 8)
+	v1, _, _ := exactTop(a, d)
+	g, err := NewOjaGrid(d, WithLearningRates(1e-6, 1e-2, 9))
+	require.NoError(t, err)
+	rates := g.Rates()
+	require.Len(t, rates, 9)
+	assert.InDelta(t, 1e-6, rates[0], 1e-18)
+	assert.InDelta(t, 1e-2, rates[8], 1e-14)
+	eta, idx := g.Choice()
+	assert.True(t, math.IsNaN(eta))
+	assert.Equal(t, -1, idx)
+	feedSlice(t, g, a, d)
+	res := g.Result()
+	eta, idx = g.Choice()
+	assert.Equal(t, rates[idx], eta)
+	assert.Greater(t, Correlation(res.Vector, v1), 0.95)
+	assert.Equal(t, "oja-grid", res.Method)
+	assert.Equal(t, int64(4000), res.Rows)
+
+	// Default grid from WithRows: set by the first block, η·F̂ from ½ up.
+	g, _ = NewOjaGrid(d, WithRows(4000))
+	assert.Nil(t, g.Rates())
+	feedSlice(t, g, a, d)
+	r := g.Rates()
+	assert.InDelta(t, 2, r[1]/r[0], 1e-12)
+	assert.Greater(t, Correlation(g.Result().Vector, v1), 0.95)
+
+	// No allocation per row; non-finite rows rejected.
+	allocs := testing.AllocsPerRun(100, func() { _, _ = g.WriteRows(a[:10*d]) })
+	assert.Zero(t, allocs)
+	bad := append([]float64(nil), a[:2*d]...)
+	bad[d+3] = math.NaN()
+	n, err := g.WriteRows(bad)
+	assert.Equal(t, 1, n)
+	assert.ErrorIs(t, err, stream.ErrNonFinite)
+	// Reset restores the seeded start; Result does not change state.
+	g.Reset()
+	feedSlice(t, g, a, d)
+	x := g.Result()
+	assert.Equal(t, fmt.Sprintf("%+v", x), fmt.Sprintf("%+v", g.Result()))
 }
