@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/s2"
@@ -91,12 +92,17 @@ func newDecoder(r io.Reader, comp Compression, name string) (io.Reader, func(), 
 	}
 	switch comp {
 	case Zstd:
-		d, err := zstd.NewReader(in, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(false),
-			zstd.WithDecoderMaxWindow(1<<30))
+		d, err := getZstd(in)
 		if err != nil {
 			return nil, nil, fail(err)
 		}
-		return wrap(d), d.Close, nil
+		cr := &codecReader{r: d, in: in, codec: comp, name: name}
+		return cr, func() {
+			// The decoder goes back to the pool: this reader must never
+			// touch it again.
+			cr.r, cr.err = nil, fmt.Errorf("matfile: read from %s after Close", name)
+			putZstd(d)
+		}, nil
 	case Gzip:
 		d, err := gzip.NewReader(in)
 		if err != nil {
@@ -109,6 +115,30 @@ func newDecoder(r io.Reader, comp Compression, name string) (io.Reader, func(), 
 		return wrap(bzip2.NewReader(in)), func() {}, nil
 	}
 	return r, func() {}, nil
+}
+
+// zstdPool keeps synchronous zstd decoders (no goroutines of their own) for
+// reuse: a new one allocates and clears its window buffers, which costs more
+// than decoding a small file.
+var zstdPool sync.Pool
+
+func getZstd(r io.Reader) (*zstd.Decoder, error) {
+	if d, ok := zstdPool.Get().(*zstd.Decoder); ok {
+		if err := d.Reset(r); err != nil {
+			putZstd(d)
+			return nil, err
+		}
+		return d, nil
+	}
+	// One decoder goroutine-free; window up to 1 GiB (the encoders we
+	// write use far less; a larger claim from a file is refused).
+	return zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(1<<30))
+}
+
+func putZstd(d *zstd.Decoder) {
+	if d.Reset(nil) == nil {
+		zstdPool.Put(d)
+	}
 }
 
 // encoder is a compressing writer.

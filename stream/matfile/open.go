@@ -293,7 +293,9 @@ func (f *File) openStream(r io.Reader) error {
 			return err
 		}
 		f.closers = append(f.closers, func() error { closer(); return nil })
-		src = bufio.NewReaderSize(d, 1<<18)
+		// Small: reads of 16 KiB or more go straight from the decoder to
+		// the caller (the detection peek needs only sniffLen bytes).
+		src = bufio.NewReaderSize(d, 16<<10)
 		head, err = src.Peek(sniffLen)
 		if len(head) == 0 {
 			if err != nil && err != io.EOF {
