@@ -78,10 +78,16 @@ func (o operand) pack(dst []float64, w, l0, kc, i0, cols int) {
 				clear(row[cw:])
 			}
 		default: // o.ls == 1: each column is contiguous in l
-			for c := range cw {
-				src := o.s[base+c*o.is : base+c*o.is+kc]
-				for l, v := range src {
-					sl[l*w+c] = v
+			for c0 := 0; c0 < cw; c0 += 8 {
+				if cw-c0 >= 8 {
+					transpose8(sl, w, c0, o.s, base+c0*o.is, o.is, kc)
+					continue
+				}
+				for c := c0; c < cw; c++ {
+					src := o.s[base+c*o.is : base+c*o.is+kc]
+					for l, v := range src {
+						sl[l*w+c] = v
+					}
 				}
 			}
 			if cw < w {
@@ -90,6 +96,25 @@ func (o operand) pack(dst []float64, w, l0, kc, i0, cols int) {
 				}
 			}
 		}
+	}
+}
+
+// transpose8 sets dst[l·w+c0+r] = s[off+r·is+l] for r < 8, l < kc: eight
+// contiguous source rows become eight adjacent columns of the sliver, one
+// 64-byte line of dst per l.
+func transpose8(dst []float64, w, c0 int, s []float64, off, is, kc int) {
+	r0 := s[off : off+kc]
+	r1 := s[off+is : off+is+kc]
+	r2 := s[off+2*is : off+2*is+kc]
+	r3 := s[off+3*is : off+3*is+kc]
+	r4 := s[off+4*is : off+4*is+kc]
+	r5 := s[off+5*is : off+5*is+kc]
+	r6 := s[off+6*is : off+6*is+kc]
+	r7 := s[off+7*is : off+7*is+kc]
+	for l := range r0 {
+		d := (*[8]float64)(dst[l*w+c0 : l*w+c0+8])
+		d[0], d[1], d[2], d[3] = r0[l], r1[l], r2[l], r3[l]
+		d[4], d[5], d[6], d[7] = r4[l], r5[l], r6[l], r7[l]
 	}
 }
 
