@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math/bits"
 	"math/rand/v2"
 	"os"
 	"unsafe"
@@ -434,10 +435,11 @@ func emitRows(cols int) int { return max(DefaultBlockRows, 4096/cols) }
 
 // memPlan is how a budget is divided.
 type memPlan struct {
-	maxRows   int // rows held in memory (m)
-	chunkRows int // rows per allocation of the row store
-	stageRows int // rows per spill frame (write and read staging)
-	cbufLen   int // compressed frame buffer
+	maxRows    int // rows held in memory (m)
+	chunkRows  int // rows per allocation of the row store, 1<<chunkShift
+	chunkShift uint
+	stageRows  int // rows per spill frame (write and read staging)
+	cbufLen    int // compressed frame buffer
 }
 
 // bytes returns the memory the plan allocates at most.
@@ -470,7 +472,10 @@ func planMemory(cfg shuffleConfig, cols int, budget int64) (memPlan, error) {
 		p.cbufLen = s2.MaxEncodedLen(int(m*rb)) + 64
 	}
 	p.maxRows = int(m)
-	p.chunkRows = int(min(m, max(1, (1<<20)/rb)))
+	// Chunks of a power-of-two number of rows (about 1 MiB) so that
+	// locating a row is a shift and a mask.
+	p.chunkShift = uint(bits.Len64(uint64(max(1, (1<<20)/rb))) - 1)
+	p.chunkRows = 1 << p.chunkShift
 	return p, nil
 }
 
@@ -509,6 +514,7 @@ type shuffler struct {
 	next  int64        // next row of the store to emit
 	end   int64        // rows of the store to emit
 
+	hint     int64 // row count announced by the source, -1 if unknown
 	total    int64
 	files    int // spill files created (statistics for tests)
 	maxDepth int
@@ -521,9 +527,8 @@ func newShuffler(cfg shuffleConfig, cols int, plan memPlan) *shuffler {
 
 // row returns row i of the store.
 func (s *shuffler) row(i int64) []float64 {
-	cr := int64(s.plan.chunkRows)
-	c := s.chunks[i/cr]
-	o := int(i%cr) * s.cols
+	c := s.chunks[i>>s.plan.chunkShift]
+	o := int(i&int64(s.plan.chunkRows-1)) * s.cols
 	return c[o : o+s.cols : o+s.cols]
 }
 
@@ -547,7 +552,9 @@ func (s *shuffler) fillStore(r Reader, from, rows int64) (int64, error) {
 		ci := got / cr
 		if ci == int64(len(s.chunks)) {
 			size := min(cr, int64(s.plan.maxRows)-ci*cr)
-			if ci == 0 {
+			if ci == 0 && s.hint > 0 {
+				size = min(size, s.hint+1) // +1 row: room to see the end
+			} else if ci == 0 {
 				size = min(size, max(4096/int64(s.cols), 1))
 			}
 			s.chunks = append(s.chunks, make([]float64, size*int64(s.cols)))
@@ -576,6 +583,7 @@ func (s *shuffler) fillStore(r Reader, from, rows int64) (int64, error) {
 // ingest reads all of src (hint: its row count if known, else -1), keeping
 // it in memory or spilling it to buckets, and prepares emission.
 func (s *shuffler) ingest(src Reader, hint int64) (int64, error) {
+	s.hint = hint
 	m := int64(s.plan.maxRows)
 	k, err := s.fillStore(src, 0, m)
 	if err != nil && !isEOF(err) {
@@ -910,27 +918,41 @@ func (s *shuffler) close() error {
 	return err
 }
 
-// permute applies Fisher–Yates to the first k rows of the store and makes
-// them the rows to emit.
+// permute draws a uniformly random permutation of the first k store rows
+// (Fisher–Yates on their indices, in order) and makes it the emission
+// order: emitted row p is store row order[p].
 func (s *shuffler) permute(k int64) {
-	if s.cols == 1 && len(s.chunks) == 1 {
-		x := s.chunks[0][:k]
-		for i := k - 1; i > 0; i-- {
-			j := int64(s.rng.Uint64N(uint64(i + 1)))
-			x[i], x[j] = x[j], x[i]
-		}
-	} else {
-		for i := k - 1; i > 0; i-- {
-			j := int64(s.rng.Uint64N(uint64(i + 1)))
-			if i != j {
-				a, b := s.row(i), s.row(j)
-				for c := range a {
-					a[c], b[c] = b[c], a[c]
-				}
-			}
-		}
+	if int64(cap(s.order)) < k {
+		s.order = make([]uint32, k) // k ≤ maxRows: within the plan
+	}
+	o := s.order[:k]
+	for i := range o {
+		o[i] = uint32(i)
+	}
+	for i := k - 1; i > 0; i-- {
+		j := s.rng.Uint64N(uint64(i + 1))
+		o[i], o[j] = o[j], o[i]
 	}
 	s.next, s.end = 0, k
+}
+
+// gather copies the next rows of the emission order into dst (whole rows)
+// and returns how many.
+func (s *shuffler) gather(dst []float64) int {
+	k := int(min(int64(len(dst)/s.cols), s.end-s.next))
+	o := s.order[s.next : s.next+int64(k)]
+	if s.cols == 1 && len(s.chunks) == 1 {
+		x := s.chunks[0]
+		for p, i := range o {
+			dst[p] = x[i]
+		}
+	} else {
+		for p, i := range o {
+			copy(dst[p*s.cols:(p+1)*s.cols], s.row(int64(i)))
+		}
+	}
+	s.next += int64(k)
+	return k
 }
 
 // advance makes sure there are rows to emit, loading or splitting buckets;
@@ -998,21 +1020,17 @@ func (s *shuffler) read(dst []float64) (int, error) {
 	if err := s.advance(); err != nil {
 		return 0, err
 	}
-	n := 0
-	for len(dst) > 0 && s.next < s.end {
-		c := s.span(s.next, s.end-s.next)
-		k := copy(dst, c) / s.cols
-		dst = dst[k*s.cols:]
-		s.next += int64(k)
-		n += k
-	}
-	return n, nil
+	return s.gather(dst), nil
 }
 
-// writeTo writes the rest of the permutation to w.
+// writeTo writes the rest of the permutation to w, gathering rows into the
+// write staging buffer.
 func (s *shuffler) writeTo(w Writer) (int64, error) {
+	if s.wstage == nil {
+		s.wstage = make([]float64, s.plan.stageRows*s.cols)
+	}
+	blk := s.wstage[:min(emitRows(s.cols), s.plan.stageRows)*s.cols]
 	var total int64
-	e := int64(emitRows(s.cols))
 	for {
 		if err := s.advance(); err != nil {
 			if err == io.EOF {
@@ -1021,9 +1039,8 @@ func (s *shuffler) writeTo(w Writer) (int64, error) {
 			return total, err
 		}
 		for s.next < s.end {
-			c := s.span(s.next, min(s.end-s.next, e))
-			k := len(c) / s.cols
-			n, err := w.WriteRows(c)
+			k := s.gather(blk)
+			n, err := w.WriteRows(blk[:k*s.cols])
 			total += int64(n)
 			if err == nil && n != k {
 				err = io.ErrShortWrite
@@ -1031,7 +1048,6 @@ func (s *shuffler) writeTo(w Writer) (int64, error) {
 			if err != nil {
 				return total, err
 			}
-			s.next += int64(k)
 		}
 	}
 }
