@@ -49,7 +49,7 @@ func topK(x []float64, k int) ([]int, float64) {
 		hi, lo := math.Abs(x[idx[k-1]]), math.Abs(x[idx[k]])
 		margin = (hi - lo) / max(hi, 1e-300)
 	}
-	sel := append([]int(nil), idx[:k]...)
+	sel := append([]int{}, idx[:k]...)
 	slices.Sort(sel)
 	return sel, margin
 }
@@ -233,4 +233,31 @@ func TestBudgets(t *testing.T) {
 	assert.Equal(t, []uint8{1, 1, 1, 1}, p.MaskBytes(nil))
 	assert.True(t, p.Contains(1, 1))
 	assert.InDelta(t, 1, p.EnergyShare, 1e-15)
+}
+
+func TestSelectorAgainstSort(t *testing.T) {
+	rng := testRand(77)
+	for trial := range 200 {
+		n := 1 + rng.IntN(40)
+		m := 1 + rng.IntN(40)
+		k := rng.IntN(m*n + 3)
+		wr := make([]float64, m*n)
+		levels := 1 + rng.IntN(8) // few distinct magnitudes: many ties
+		if trial%3 == 0 {
+			levels = 1 << 30
+		}
+		for i := range wr {
+			wr[i] = float64(rng.IntN(levels)) * float64(1-2*rng.IntN(2))
+		}
+		want, _ := topK(wr, min(k, m*n))
+		s := newSelector(min(k, m*n), n)
+		for row := 0; row < m; {
+			b := 1 + rng.IntN(3)
+			b = min(b, m-row)
+			s.add(row, b, wr[row*n:(row+b)*n], wr[row*n:(row+b)*n])
+			row += b
+		}
+		got := s.result(m, n, &Result{})
+		require.Equal(t, want, got.Indices, "trial %d m %d n %d k %d", trial, m, n, k)
+	}
 }

@@ -69,21 +69,32 @@ func Truncate(a []float64, rows, cols, r int, opts ...Option) (*Result, error) {
 		n, d = cols, rows
 	}
 	var res *Result
-	sr := stream.NewSliceReader(src, d)
+	var uf *uFactor
+	ms := &memSource{a: src, rows: n, d: d, b: cfg.blockRows}
 	if m == MethodGram {
-		res, err = gramTruncate(sr, r, cfg)
+		res, err = gramTruncate(ms, r, cfg)
 	} else {
-		res, err = randomized(sr, r, cfg)
+		res, uf, err = randomized(ms, r, cfg)
 	}
 	if err != nil {
 		return nil, err
 	}
 	// U = A V Σ⁻¹ of the matrix the route saw.
 	k := res.Rank
-	u := make([]float64, n*k)
-	if k > 0 {
-		kernel.GemmNN(n, k, d, 1, src, d, res.V, k, 0, u, k)
-		scaleCols(u, n, k, res.Sigma)
+	var u []float64
+	if uf != nil {
+		u = uf.u(res, n)
+	} else if u = make([]float64, n*k); k > 0 {
+		vt := make([]float64, k*d) // rows v_i/σ_i
+		for i := range d {
+			for j := range k {
+				vt[j*d+i] = res.V[i*k+j] / res.Sigma[j]
+			}
+		}
+		for i := 0; i < n; i += cfg.blockRows {
+			b := min(cfg.blockRows, n-i)
+			kernel.GemmNT(b, k, d, 1, src[i*d:(i+b)*d], d, vt, d, 0, u[i*k:(i+b)*k], k)
+		}
 	}
 	if wide {
 		res.U, res.V = res.V, u
@@ -119,13 +130,7 @@ func transpose(a []float64, rows, cols int) []float64 {
 // checkFinite returns an error naming the first non-finite entry of the
 // row-major a.
 func checkFinite(a []float64, cols int) error {
-	for i, v := range a {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return &stream.DataError{Row: int64(i/cols + 1), Column: i%cols + 1, Offset: -1,
-				Msg: fmt.Sprintf("value %v", v), Err: stream.ErrNonFinite}
-		}
-	}
-	return nil
+	return stream.CheckFinite(a, cols, 0)
 }
 
 // svdTruncate is the exact route: gonum's thin SVD.
@@ -218,19 +223,19 @@ func GramTruncate(src stream.Reader, r int, opts ...Option) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	rw, canRewind := src.(stream.Rewinder)
-	if cfg.wantU && !canRewind {
+	if _, canRewind := src.(stream.Rewinder); cfg.wantU && !canRewind {
 		return nil, invalid("WithU needs a second pass, but the source is not a stream.Rewinder")
 	}
-	res, err := gramTruncate(src, r, cfg)
+	rs := newReaderSource(src, cfg.blockRows)
+	res, err := gramTruncate(rs, r, cfg)
 	if err != nil {
 		return nil, err
 	}
-	return finishU(res, rw, cfg)
+	return finishU(res, rs, cfg)
 }
 
 // finishU computes U with one more pass when asked, and fixes the signs.
-func finishU(res *Result, rw stream.Rewinder, cfg *config) (*Result, error) {
+func finishU(res *Result, rw source, cfg *config) (*Result, error) {
 	if cfg.wantU {
 		if err := uPass(res, rw, cfg); err != nil {
 			return nil, err
@@ -245,15 +250,12 @@ func finishU(res *Result, rw stream.Rewinder, cfg *config) (*Result, error) {
 }
 
 // uPass computes U = A V Σ⁻¹ in one more pass.
-func uPass(res *Result, rw stream.Rewinder, cfg *config) error {
+func uPass(res *Result, rw source, cfg *config) error {
 	d, k := res.Cols, res.Rank
 	n := int(res.Rows)
 	res.U = make([]float64, n*k)
 	if k == 0 {
 		return nil
-	}
-	if err := rw.Rewind(); err != nil {
-		return fmt.Errorf("lowrank: rewind for U: %w", err)
 	}
 	vt := make([]float64, k*d) // rows v_i / σ_i
 	for i := range d {
@@ -261,9 +263,8 @@ func uPass(res *Result, rw stream.Rewinder, cfg *config) error {
 			vt[j*d+i] = res.V[i*k+j] / res.Sigma[j]
 		}
 	}
-	buf := make([]float64, cfg.blockRows*d)
 	row := 0
-	err := readAll(rw, buf, func(b int, blk []float64) error {
+	err := rw.pass(func(b int, blk []float64) error {
 		if row+b > n {
 			return fmt.Errorf("lowrank: pass for U: source has more than the %d rows of the first pass: %w", n, stream.ErrShape)
 		}
@@ -301,13 +302,12 @@ func readAll(src stream.Reader, buf []float64, f func(b int, blk []float64) erro
 	}
 }
 
-func gramTruncate(src stream.Reader, r int, cfg *config) (*Result, error) {
-	d := src.Cols()
+func gramTruncate(src source, r int, cfg *config) (*Result, error) {
+	d := src.cols()
 	g := make([]float64, d*d)
-	buf := make([]float64, cfg.blockRows*d)
 	var n int64
 	var frob float64
-	err := readAll(src, buf, func(b int, blk []float64) error {
+	err := src.pass(func(b int, blk []float64) error {
 		kernel.GramUpdate(b, d, 1, blk, d, g, d)
 		frob += kernel.Dot(blk, blk)
 		n += int64(b)

@@ -1,0 +1,59 @@
+package lowrank
+
+import (
+	"fmt"
+
+	"github.com/linstream/linstream/stream"
+)
+
+// source is one pass at a time over the rows of A, a block at a time.
+type source interface {
+	cols() int
+	// pass calls f on every block of rows from the first, in order. f may
+	// not retain blk.
+	pass(f func(b int, blk []float64) error) error
+}
+
+// memSource walks an in-memory row-major matrix without copying.
+type memSource struct {
+	a          []float64
+	rows, d, b int
+}
+
+func (m *memSource) cols() int { return m.d }
+
+func (m *memSource) pass(f func(b int, blk []float64) error) error {
+	for i := 0; i < m.rows; i += m.b {
+		nb := min(m.b, m.rows-i)
+		if err := f(nb, m.a[i*m.d:(i+nb)*m.d]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readerSource reads a stream through one buffer. Every pass but a
+// Reader's single one starts with Rewind.
+type readerSource struct {
+	r      stream.Reader
+	buf    []float64
+	passes int
+}
+
+func newReaderSource(r stream.Reader, blockRows int) *readerSource {
+	return &readerSource{r: r, buf: make([]float64, blockRows*r.Cols())}
+}
+
+func (s *readerSource) cols() int { return s.r.Cols() }
+
+func (s *readerSource) pass(f func(b int, blk []float64) error) error {
+	if rw, ok := s.r.(stream.Rewinder); ok {
+		if err := rw.Rewind(); err != nil {
+			return fmt.Errorf("lowrank: rewind before pass %d: %w", s.passes+1, err)
+		}
+	} else if s.passes > 0 {
+		return fmt.Errorf("lowrank: pass %d needs a stream.Rewinder: %w", s.passes+1, ErrInvalidOption)
+	}
+	s.passes++
+	return readAll(s.r, s.buf, f)
+}
