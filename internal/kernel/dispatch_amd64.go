@@ -14,12 +14,12 @@ var avx2Bodies = bodies{
 	dot:        dotAVX2,
 	axpy:       axpyAVX2,
 	scal:       scalAVX2,
-	gemv:       gemvGeneric,
-	gemvT:      gemvTGeneric,
-	gramUpdate: gramUpdateGeneric,
-	gemmNN:     gemmNNGeneric,
-	gemmNT:     gemmNTGeneric,
-	gemmTN:     gemmTNGeneric,
+	gemv:       gemvAVX2,
+	gemvT:      gemvTAVX2,
+	gramUpdate: gramUpdateAVX2,
+	gemmNN:     gemmNNAVX2,
+	gemmNT:     gemmNTAVX2,
+	gemmTN:     gemmTNAVX2,
 }
 
 var avx512Bodies = bodies{

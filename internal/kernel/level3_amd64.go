@@ -26,19 +26,21 @@ func tile8x16AVX512(kc int, a, b, c *float64, ldc int, alpha, beta float64, mask
 // sliver (16·kc values, 16 KiB) stays in L1 while the left slivers stream
 // from L2.
 const (
-	mr, nr   = 8, 16
-	blockK   = 128
-	blockM   = 96  // multiple of mr
-	blockN   = 512 // multiple of nr
-	packALen = blockM * blockK
-	packBLen = blockN * blockK
+	maxMR, maxNR = 8, 16 // the largest register tile
+	blockK       = 128
+	blockM       = 96  // multiple of mr
+	blockN       = 512 // multiple of nr
+	packALen     = blockM * blockK
+	packBLen     = blockN * blockK
 )
 
 // packBuf is the scratch of one level-3 call; calls take one from the pool
 // and give it back, so the steady state allocates nothing.
 type packBuf struct {
-	a [packALen]float64
-	b [packBLen]float64
+	masks [8]uint16
+	tmp   [maxMR * maxNR]float64 // partial tiles without masked stores
+	a     [packALen]float64
+	b     [packBLen]float64
 }
 
 var packPool = sync.Pool{New: func() any { return new(packBuf) }}
@@ -118,16 +120,29 @@ func transpose8(dst []float64, w, c0 int, s []float64, off, is, kc int) {
 	}
 }
 
-// outerAVX512 computes C = α·Σ_l x[l][i]·y[l][j] + β·C for the m×n matrix
-// C (row-major, ldc) over l < k, through packed panels and the 8×16 tile.
-// With upper set, only entries j ≥ i are read or written (β must be 1).
-func outerAVX512(m, n, k int, alpha float64, x, y operand, beta float64, c []float64, ldc int, upper bool) {
+// tiler is a register-tile micro-kernel: full computes a whole mr×nr tile
+// of C from packed panels (C = alpha·Σ_l a[mr·l+r]·b[nr·l+c] + beta·C);
+// masked, if not nil, does the same writing only where masks[r] has bit c
+// set. Without masked, partial tiles go through a scratch tile.
+type tiler struct {
+	mr, nr int
+	full   func(kc int, a, b, c *float64, ldc int, alpha, beta float64)
+	masked func(kc int, a, b, c *float64, ldc int, alpha, beta float64, masks *[8]uint16)
+}
+
+// outer computes C = α·Σ_l x[l][i]·y[l][j] + β·C for the m×n matrix C
+// (row-major, ldc) over l < k, through packed panels and the tile t. With
+// upper set, only entries j ≥ i are read or written (β must be 1).
+func outer(t *tiler, m, n, k int, alpha float64, x, y operand, beta float64, c []float64, ldc int, upper bool) {
 	if k == 0 {
 		scaleC(m, n, beta, c, ldc)
 		return
 	}
+	mr, nr := t.mr, t.nr
 	buf := packPool.Get().(*packBuf)
-	var masks [8]uint16
+	// The tile functions are called through func values, so anything
+	// they point to escapes: masks and tmp live in the pooled scratch.
+	masks, tmp := &buf.masks, &buf.tmp
 	for jc := 0; jc < n; jc += blockN {
 		nc := min(blockN, n-jc)
 		ib := m // the rows that can reach columns < jc+nc
@@ -147,26 +162,50 @@ func outerAVX512(m, n, k int, alpha float64, x, y operand, beta float64, c []flo
 				for jr := 0; jr < nc; jr += nr {
 					j := jc + jr
 					cols := min(nr, n-j)
-					colMask := uint16(1)<<cols - 1
-					if cols == nr {
-						colMask = 0xffff
-					}
 					bp := &buf.b[jr*kc]
 					for ir := 0; ir < mc; ir += mr {
 						i := ic + ir
 						if upper && i >= j+nr {
 							break // this tile and those below it are strictly lower
 						}
-						for r := range masks {
-							mk := colMask
-							if i+r >= m {
-								mk = 0
-							} else if upper && i+r > j {
-								mk &= ^(uint16(1)<<min(i+r-j, 16) - 1)
-							}
-							masks[r] = mk
+						ap := &buf.a[ir*kc]
+						rows := min(mr, m-i)
+						if rows == mr && cols == nr && !(upper && i+mr-1 > j) {
+							t.full(kc, ap, bp, &c[i*ldc+j], ldc, alpha, be)
+							continue
 						}
-						tile8x16AVX512(kc, &buf.a[ir*kc], bp, &c[i*ldc+j], ldc, alpha, be, &masks)
+						if t.masked != nil {
+							colMask := uint16(1)<<cols - 1
+							if cols == 16 {
+								colMask = 0xffff
+							}
+							for r := range masks {
+								mk := colMask
+								if r >= rows {
+									mk = 0
+								} else if upper && i+r > j {
+									mk &= ^(uint16(1)<<min(i+r-j, 16) - 1)
+								}
+								masks[r] = mk
+							}
+							t.masked(kc, ap, bp, &c[i*ldc+j], ldc, alpha, be, masks)
+							continue
+						}
+						t.full(kc, ap, bp, &tmp[0], nr, 1, 0)
+						for r := range rows {
+							row := c[(i+r)*ldc+j : (i+r)*ldc+j+cols]
+							c0 := 0
+							if upper {
+								c0 = min(max(0, i+r-j), cols)
+							}
+							for cc := c0; cc < cols; cc++ {
+								v := alpha * tmp[r*nr+cc]
+								if be != 0 {
+									v += be * row[cc]
+								}
+								row[cc] = v
+							}
+						}
 					}
 				}
 			}
@@ -175,19 +214,27 @@ func outerAVX512(m, n, k int, alpha float64, x, y operand, beta float64, c []flo
 	packPool.Put(buf)
 }
 
+var tilerAVX512 = &tiler{mr: 8, nr: 16, full: tile8x16FullAVX512, masked: tile8x16AVX512}
+
+var allRows = [8]uint16{0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff}
+
+func tile8x16FullAVX512(kc int, a, b, c *float64, ldc int, alpha, beta float64) {
+	tile8x16AVX512(kc, a, b, c, ldc, alpha, beta, &allRows)
+}
+
 func gramUpdateAVX512(b, d int, alpha float64, a []float64, lda int, c []float64, ldc int) {
 	op := operand{a, lda, 1}
-	outerAVX512(d, d, b, alpha, op, op, 1, c, ldc, true)
+	outer(tilerAVX512, d, d, b, alpha, op, op, 1, c, ldc, true)
 }
 
 func gemmNNAVX512(m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	outerAVX512(m, n, k, alpha, operand{a, 1, lda}, operand{b, ldb, 1}, beta, c, ldc, false)
+	outer(tilerAVX512, m, n, k, alpha, operand{a, 1, lda}, operand{b, ldb, 1}, beta, c, ldc, false)
 }
 
 func gemmNTAVX512(m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	outerAVX512(m, n, k, alpha, operand{a, 1, lda}, operand{b, 1, ldb}, beta, c, ldc, false)
+	outer(tilerAVX512, m, n, k, alpha, operand{a, 1, lda}, operand{b, 1, ldb}, beta, c, ldc, false)
 }
 
 func gemmTNAVX512(m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	outerAVX512(m, n, k, alpha, operand{a, lda, 1}, operand{b, ldb, 1}, beta, c, ldc, false)
+	outer(tilerAVX512, m, n, k, alpha, operand{a, lda, 1}, operand{b, ldb, 1}, beta, c, ldc, false)
 }
