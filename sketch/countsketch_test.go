@@ -527,6 +527,15 @@ func TestOblOptions(t *testing.T) {
 			require.Equal(t, uint64(42), sk.Seed())
 			require.Equal(t, int64(7), sk.NextRow())
 			require.Equal(t, 4, sk.Cols())
+
+			// Stream indices stop at 2⁶².
+			last := oblMustMake(t, c, 2, 8, sketch.WithRowOffset(1<<62-1))
+			n, err := last.WriteRows([]float64{1, 2, 3, 4})
+			require.ErrorIs(t, err, stream.ErrTooLarge)
+			require.Equal(t, 1, n)
+			require.Equal(t, int64(1<<62), last.NextRow())
+			_, err = c.make(4, 8, sketch.WithRowOffset(1<<62+1))
+			require.ErrorIs(t, err, sketch.ErrInvalidOption)
 		})
 	}
 	_, err := sketch.NewOSNAP(4, 3, 4)

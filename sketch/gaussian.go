@@ -156,7 +156,7 @@ func (g *Gaussian) WriteRows(src []float64) (int, error) {
 			g.k = 0
 		}
 	}
-	g.rows += int64(n)
+	g.rows = addRows(g.rows, int64(n))
 	return n, err
 }
 
@@ -222,7 +222,7 @@ func (g *Gaussian) Merge(other *Gaussian) error {
 	if other == g {
 		g.flush()
 		kernel.Scal(2, g.acc)
-		g.rows *= 2
+		g.rows = addRows(g.rows, g.rows)
 		return nil
 	}
 	g.flush()
@@ -233,7 +233,7 @@ func (g *Gaussian) Merge(other *Gaussian) error {
 	if other.k > 0 {
 		kernel.GemmTN(g.m, g.cols, other.k, 1, other.pendG, g.m, other.pend, g.cols, 1, g.acc, g.cols)
 	}
-	g.rows += other.rows
+	g.rows = addRows(g.rows, other.rows)
 	g.next = max(g.next, other.next)
 	return nil
 }
@@ -293,9 +293,9 @@ func (g *Gaussian) UnmarshalBinary(b []byte) error {
 		d.Fail("m·cols = %d·%d exceeds 2²⁸", m, cols)
 	}
 	seed := d.Uint64()
-	off := d.Int("row offset", 0, math.MaxInt64)
-	next := d.Int("next row", 0, math.MaxInt64)
-	rows := d.Int("rows", 0, math.MaxInt64)
+	off := d.Int("row offset", 0, maxRowIndex)
+	next := d.Int("next row", 0, maxRowIndex)
+	rows := d.Int("rows", 0, maxRowIndex)
 	d.Int("block size", gaussBlock, gaussBlock)
 	if d.Err() != nil {
 		return d.Err()

@@ -82,17 +82,30 @@ func hashUnitOpen(h uint64) float64 { return float64(h>>11+1) * 0x1p-53 }
 // rowOffsetKey is the setExt key of WithRowOffset.
 type rowOffsetKey struct{}
 
+// maxRowIndex caps stream indices (row offsets and decoded next-row
+// fields) far below where an int64 counter could wrap.
+const maxRowIndex = 1 << 62
+
+// addRows adds row counts, saturating at 2⁶² (never reached in practice;
+// it keeps a merged count from wrapping).
+func addRows(a, b int64) int64 {
+	if a > maxRowIndex-b {
+		return maxRowIndex
+	}
+	return a + b
+}
+
 // WithRowOffset sets the stream index of the first row a CountSketch, OSNAP,
 // Gaussian or NormSampler receives (default 0). The random column of S (or
 // the random draws of a sampler) for a row depend only on the seed and that
 // row's stream index, so a shard that holds rows [n, n+k) of a stream and is
 // built WithRowOffset(n) and the same seed as the other shards computes
 // exactly its part of the whole-stream sketch, and Merge of the shards is
-// the sketch of the stream. n must be non-negative.
+// the sketch of the stream. n must lie in [0, 2⁶²].
 func WithRowOffset(n int64) Option {
 	return func(c *config) error {
-		if n < 0 {
-			return fmt.Errorf("WithRowOffset(%d): offset must be non-negative: %w", n, ErrInvalidOption)
+		if n < 0 || n > maxRowIndex {
+			return fmt.Errorf("WithRowOffset(%d): offset must lie in [0, 2⁶²]: %w", n, ErrInvalidOption)
 		}
 		setExt(c, rowOffsetKey{}, n)
 		c.mark("WithRowOffset")
@@ -126,18 +139,31 @@ func checkWriteRows(name string, src []float64, cols int) {
 // the block at the speed of the assembly kernel. Only when it is not
 // finite (a bad value, or finite values whose squares overflow, which
 // are accepted) does stream.CheckFinite look for the row.
+//
+// Rows whose stream index would pass 2⁶² are refused with an error
+// wrapping stream.ErrTooLarge (reachable only from a decoded state).
 func finitePrefix(name string, src []float64, cols int, first int64) (int, error) {
+	src, tooFar := indexLimit(name, src, cols, first)
 	if s := kernel.Dot(src, src); s <= math.MaxFloat64 {
-		return len(src) / cols, nil
+		return len(src) / cols, tooFar
 	}
 	err := stream.CheckFinite(src, cols, first)
 	if err == nil {
-		return len(src) / cols, nil
+		return len(src) / cols, tooFar
 	}
 	if de, ok := err.(*stream.DataError); ok {
 		return int(de.Row - 1 - first), fmt.Errorf("sketch: %s: %w", name, err)
 	}
 	return 0, fmt.Errorf("sketch: %s: %w", name, err) // not reached: CheckFinite returns *DataError
+}
+
+// indexLimit cuts src to the rows whose stream index, counting from
+// first, stays within 2⁶², and returns an error if it cut any.
+func indexLimit(name string, src []float64, cols int, first int64) ([]float64, error) {
+	if room := maxRowIndex - first; int64(len(src)/cols) > room {
+		return src[:room*int64(cols)], fmt.Errorf("sketch: %s: stream index %d would pass 2⁶²: %w", name, maxRowIndex, stream.ErrTooLarge)
+	}
+	return src, nil
 }
 
 // sqNormExact returns Σ x[i]² summed in a fixed order with every product

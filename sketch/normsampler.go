@@ -135,6 +135,7 @@ func (s *NormSampler) slotWord(t int64, j int) uint64 {
 func (s *NormSampler) WriteRows(src []float64) (int, error) {
 	d := s.cols
 	checkWriteRows("NormSampler", src, d)
+	src, tooFar := indexLimit("NormSampler", src, d, s.next)
 	n := len(src) / d
 	thr, heap := s.thr, s.heap
 	for r := range n {
@@ -142,7 +143,7 @@ func (s *NormSampler) WriteRows(src []float64) (int, error) {
 		w := sqNormExact(row)
 		W := s.total + w
 		if !(W <= math.MaxFloat64) {
-			s.rows += int64(r)
+			s.rows = addRows(s.rows, int64(r))
 			return r, s.badRow(row)
 		}
 		s.total = W
@@ -151,8 +152,8 @@ func (s *NormSampler) WriteRows(src []float64) (int, error) {
 		}
 		s.next++
 	}
-	s.rows += int64(n)
-	return n, nil
+	s.rows = addRows(s.rows, int64(n))
+	return n, tooFar
 }
 
 // badRow describes why row (at stream index s.next) was refused.
@@ -290,7 +291,7 @@ func (s *NormSampler) Merge(other *NormSampler) error {
 		s.thr[j] = W / hashUnitOpen(s.mergeWord(ia, ib, j, 2))
 	}
 	s.total = W
-	s.rows += other.rows
+	s.rows = addRows(s.rows, other.rows)
 	s.next = max(s.next, other.next)
 	s.heapify()
 	return nil
@@ -362,9 +363,9 @@ func (s *NormSampler) UnmarshalBinary(b []byte) error {
 		d.Fail("c·cols = %d·%d exceeds 2²⁸", c, cols)
 	}
 	seed := d.Uint64()
-	off := d.Int("row offset", 0, math.MaxInt64)
-	next := d.Int("next row", 0, math.MaxInt64)
-	rows := d.Int("rows", 0, math.MaxInt64)
+	off := d.Int("row offset", 0, maxRowIndex)
+	next := d.Int("next row", 0, maxRowIndex)
+	rows := d.Int("rows", 0, maxRowIndex)
 	total := d.Float64()
 	if d.Err() == nil && !(total >= 0 && total <= math.MaxFloat64) {
 		d.Fail("‖A‖²_F = %g, want a finite value ≥ 0", total)

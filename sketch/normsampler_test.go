@@ -289,6 +289,12 @@ func TestNormSamplerErrors(t *testing.T) {
 	require.Zero(t, n)
 	require.Contains(t, err.Error(), "overflows")
 
+	last := nsMake(t, 2, 3, sketch.WithRowOffset(1<<62-1))
+	n, err = last.WriteRows([]float64{1, 2, 3, 4})
+	require.ErrorIs(t, err, stream.ErrTooLarge)
+	require.Equal(t, 1, n)
+	require.Equal(t, int64(1), last.Rows())
+
 	_, err = sketch.NewNormSampler(d, 0)
 	require.ErrorIs(t, err, sketch.ErrInvalidOption)
 	_, err = sketch.NewNormSampler(d, 4, sketch.WithCapacity(2))

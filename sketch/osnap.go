@@ -240,7 +240,7 @@ func (c *sparseCore) write(src []float64) (int, error) {
 			c.next++
 		}
 	}
-	c.rows += int64(n)
+	c.rows = addRows(c.rows, int64(n))
 	return n, err
 }
 
@@ -270,7 +270,7 @@ func (c *sparseCore) merge(o *sparseCore) error {
 	for i, v := range o.acc {
 		acc[i] += v
 	}
-	c.rows += o.rows
+	c.rows = addRows(c.rows, o.rows)
 	c.next = max(c.next, o.next)
 	return nil
 }
@@ -316,9 +316,9 @@ func (c *sparseCore) unmarshal(name string, kind byte, domain uint64, b []byte) 
 	}
 	s := d.Int("s", 1, max(maxS, 1))
 	seed := d.Uint64()
-	off := d.Int("row offset", 0, math.MaxInt64)
-	next := d.Int("next row", 0, math.MaxInt64)
-	rows := d.Int("rows", 0, math.MaxInt64)
+	off := d.Int("row offset", 0, maxRowIndex)
+	next := d.Int("next row", 0, maxRowIndex)
+	rows := d.Int("rows", 0, maxRowIndex)
 	if d.Err() != nil {
 		return d.Err()
 	}
