@@ -96,7 +96,7 @@ func TestHeaderNames(t *testing.T) {
 // strconv.ParseFloat bit for bit.
 func TestFastPathExact(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	for range 50000 {
+	for range 20000 {
 		intDigits := rng.IntN(10)
 		fracDigits := rng.IntN(16 - intDigits)
 		var b []byte

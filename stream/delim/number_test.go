@@ -30,7 +30,7 @@ func checkParse(t *testing.T, s string) {
 // exact ties, and edge cases.
 func TestParseFloatMatchesStrconv(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
-	n := 60000
+	n := 20000
 	if testing.Short() {
 		n = 20000
 	}

@@ -242,10 +242,12 @@ func TestRoundTrip(t *testing.T) {
 }
 
 func TestWriterSpools(t *testing.T) {
+	defer func(n int) { spoolInMemory = n }(spoolInMemory)
+	spoolInMemory = 64 << 10
 	dir := t.TempDir()
 	const cols = 64
 	rng := rand.New(rand.NewPCG(5, 5))
-	data := make([]float64, 8000*cols) // ~ 13 MB of coordinate text
+	data := make([]float64, 300*cols) // ~ 500 kB of coordinate text
 	for i := range data {
 		data[i] = rng.NormFloat64()
 	}

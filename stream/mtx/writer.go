@@ -13,8 +13,8 @@ import (
 )
 
 // spoolInMemory is how much coordinate text a Writer keeps in memory before
-// spooling to a temporary file.
-const spoolInMemory = 8 << 20
+// spooling to a temporary file (a variable so tests can lower it).
+var spoolInMemory = 8 << 20
 
 // Writer writes rows as a Matrix Market "real general" matrix. The size
 // line comes first in the format but the row count is known only at the
