@@ -31,7 +31,7 @@
 //     the panel is re-orthonormalized (classical Gram–Schmidt twice) after
 //     every pass.
 //   - [FromSketch] reads the approximation off a Frequent Directions sketch
-//     and carries the sketch's bound Δ ≥ ‖AᵀA − BᵀB‖₂.
+//     (package sketch) and carries the sketch's bound Δ ≥ ‖AᵀA − BᵀB‖₂.
 //
 // # Signs
 //

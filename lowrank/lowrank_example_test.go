@@ -6,6 +6,7 @@ import (
 
 	"github.com/linstream/linstream/internal/digits"
 	"github.com/linstream/linstream/lowrank"
+	"github.com/linstream/linstream/sketch"
 	"github.com/linstream/linstream/stream"
 )
 
@@ -181,4 +182,25 @@ func ExampleOption() {
 	// Output:
 	// lowrank: invalid option: oversampling -3 < 0
 	// randomized 3
+}
+
+func ExampleFromSketch() {
+	// One pass into a Frequent Directions sketch of ℓ = 20 rows, then a
+	// rank-5 truncation with the sketch's error bar.
+	fd, err := sketch.NewFrequentDirections(digits.Cols, 20)
+	if err != nil {
+		panic(err)
+	}
+	if _, err := stream.Copy(fd, stream.NewSliceReader(digits.Pixels(), digits.Cols)); err != nil {
+		panic(err)
+	}
+	res, err := lowrank.FromSketch(fd, 5)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("σ1 ∈ [%.0f, %.0f]\n", res.Sigma[0], math.Sqrt(res.Sigma[0]*res.Sigma[0]+res.Delta))
+	fmt.Printf("optimal error ∈ [%.0f, %.0f]\n", math.Sqrt(res.TailLower), res.Error())
+	// Output:
+	// σ1 ∈ [2185, 2193]
+	// optimal error ∈ [1023, 1106]
 }
