@@ -155,7 +155,11 @@ func buildShuffleConfig(opts []ShuffleOption) (shuffleConfig, error) {
 // Shuffle permutes the row indices instead (in memory if 8n bytes fit,
 // otherwise by the same bucket method on the indices) and reads rows in
 // permuted order with ReadRowsAt: nothing but indices is spilled.
-// WithRandomAccess(false) turns this off.
+// WithRandomAccess(false) turns this off. Beware that the pages of a
+// memory-mapped source count toward the process's resident memory as they
+// are touched (a 2 GB .npy read through mmap peaks near 2 GB RSS whatever
+// the budget): to bound peak RSS, give Shuffle a source that reads with
+// pread (an *os.File-backed RowReaderAt), which keeps it near the budget.
 //
 // Shuffle reads all of src before it writes the first row, so a read error
 // (for example a torn row) is returned with nothing written. Temporary
@@ -258,9 +262,8 @@ func (s *Shuffled) ReadRows(dst []float64) (int, error) {
 }
 
 // WriteTo writes the remaining rows of the permutation to w and returns how
-// many; nil at the end of rows. It panics if w.Cols() differs from Cols. It
-// writes straight from the in-memory blocks, without the extra copy of
-// Copy(w, s).
+// many; nil at the end of rows. It panics if w.Cols() differs from Cols.
+// Copy(w, s) calls it (Shuffled is a WriterTo).
 func (s *Shuffled) WriteTo(w Writer) (int64, error) {
 	if w.Cols() != s.cols {
 		panic(fmt.Sprintf("stream: Shuffled.WriteTo from %d to %d columns", s.cols, w.Cols()))

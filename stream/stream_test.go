@@ -304,3 +304,39 @@ func TestDataErrorMessage(t *testing.T) {
 	assert.Equal(t, "a.csv:3: row 2, column 4 (byte 17): bad field: stream: malformed input", err.Error())
 	assert.True(t, errors.Is(err, ErrFormat))
 }
+
+func TestRowOpsAllocs(t *testing.T) {
+	data := indexed(1<<12, 4)
+	r := NewSliceReader(data, 4)
+	buf := make([]float64, 64*4)
+	l := LimitRows(r, 0)
+	allocs := testing.AllocsPerRun(100, func() {
+		_ = r.Rewind()
+		l.N = 100
+		if _, err := ReadFull(l, buf); err != nil {
+			t.Fatal(err)
+		}
+	})
+	assert.Zero(t, allocs)
+}
+
+// writerToReader is a Reader whose rows only come through WriteTo.
+type writerToReader struct{ called bool }
+
+func (*writerToReader) Cols() int                       { return 1 }
+func (*writerToReader) ReadRows([]float64) (int, error) { panic("ReadRows called") }
+func (w *writerToReader) WriteTo(dst Writer) (int64, error) {
+	w.called = true
+	n, err := dst.WriteRows([]float64{1, 2, 3})
+	return int64(n), err
+}
+
+func TestCopyUsesWriterTo(t *testing.T) {
+	src := &writerToReader{}
+	w := NewSliceWriter(1)
+	n, err := Copy(w, src)
+	require.NoError(t, err)
+	assert.True(t, src.called)
+	assert.Equal(t, int64(3), n)
+	assert.Equal(t, []float64{1, 2, 3}, w.Data())
+}
