@@ -122,6 +122,10 @@ func newDecoder(r io.Reader, comp Compression, name string) (io.Reader, func(), 
 // than decoding a small file.
 var zstdPool sync.Pool
 
+// maxZstdWindow is the largest zstd window Open accepts: 128 MiB, the
+// zstd tool's own default limit (our encoders use 8 MiB or less).
+const maxZstdWindow = 128 << 20
+
 func getZstd(r io.Reader) (*zstd.Decoder, error) {
 	if d, ok := zstdPool.Get().(*zstd.Decoder); ok {
 		if err := d.Reset(r); err != nil {
@@ -130,9 +134,9 @@ func getZstd(r io.Reader) (*zstd.Decoder, error) {
 		}
 		return d, nil
 	}
-	// One decoder goroutine-free; window up to 1 GiB (the encoders we
-	// write use far less; a larger claim from a file is refused).
-	return zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(1<<30))
+	// Goroutine-free; a frame claiming a window beyond maxZstdWindow is
+	// refused rather than allocated.
+	return zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(maxZstdWindow))
 }
 
 func putZstd(d *zstd.Decoder) {
