@@ -177,8 +177,8 @@ func PrincipalWeights(w []float64, m, n, rank int, budget Budget, opts ...Option
 // randomized route (Randomized, its q+1 passes; WithMethod(MethodGram)
 // uses one pass and n² memory instead), and one more pass computes each
 // block of rows of W_r = W V_r V_rᵀ and keeps the K best entries, by
-// (|value|, −index), in a bounded buffer of 2K. src is rewound before every
-// pass. Errors are those of Randomized and GramTruncate, plus
+// (|value|, −index), in a bounded buffer of 2K. The first pass reads src
+// from where it stands; later passes rewind it. Errors are those of Randomized and GramTruncate, plus
 // stream.ErrShape if the last pass sees a different number of rows.
 func PrincipalWeightsStream(src stream.Rewinder, rank int, budget Budget, opts ...Option) (*PrincipalResult, error) {
 	if rank < 1 {

@@ -9,8 +9,8 @@ import (
 )
 
 // Randomized computes a rank-r truncation by randomized subspace iteration
-// (Halko, Martinsson & Tropp 2011, Alg. 4.4, on AᵀA) over src, which it
-// rewinds before every pass. With k = min(r+p, d) (p from WithOversample,
+// (Halko, Martinsson & Tropp 2011, Alg. 4.4, on AᵀA) over src: the first
+// pass reads src from where it stands, every later pass rewinds it. With k = min(r+p, d) (p from WithOversample,
 // default 10):
 //
 //	Ω ~ N(0,1)^{d×k};  Z = AᵀA Ω;  Q = orth(Z)            (pass 1)

@@ -32,8 +32,9 @@ func (m *memSource) pass(f func(b int, blk []float64) error) error {
 	return nil
 }
 
-// readerSource reads a stream through one buffer. Every pass but a
-// Reader's single one starts with Rewind.
+// readerSource reads a stream through one buffer. The first pass reads
+// from where the stream stands; every later pass starts with Rewind (and
+// needs a stream.Rewinder).
 type readerSource struct {
 	r      stream.Reader
 	buf    []float64
@@ -47,12 +48,14 @@ func newReaderSource(r stream.Reader, blockRows int) *readerSource {
 func (s *readerSource) cols() int { return s.r.Cols() }
 
 func (s *readerSource) pass(f func(b int, blk []float64) error) error {
-	if rw, ok := s.r.(stream.Rewinder); ok {
+	if s.passes > 0 {
+		rw, ok := s.r.(stream.Rewinder)
+		if !ok {
+			return fmt.Errorf("lowrank: pass %d needs a stream.Rewinder: %w", s.passes+1, ErrInvalidOption)
+		}
 		if err := rw.Rewind(); err != nil {
 			return fmt.Errorf("lowrank: rewind before pass %d: %w", s.passes+1, err)
 		}
-	} else if s.passes > 0 {
-		return fmt.Errorf("lowrank: pass %d needs a stream.Rewinder: %w", s.passes+1, ErrInvalidOption)
 	}
 	s.passes++
 	return readAll(s.r, s.buf, f)

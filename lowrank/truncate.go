@@ -209,8 +209,7 @@ func setGap(res *Result, r int, uncR, uncNext float64) {
 // not an error). It never factors the d×d matrix densely. Memory is d² + a
 // few d·k floats; time n·d² for the pass plus d²·k per iteration.
 //
-// If src is a stream.Rewinder it is rewound first, so the pass starts at
-// the first row; a plain Reader is read from where it stands.
+// The pass reads src from where it stands.
 //
 // U is not computed unless WithU(true) is given and src is also a
 // stream.Rewinder (one more pass); WithU(true) on a plain Reader returns an

@@ -291,7 +291,7 @@ func TestTruncateErrors(t *testing.T) {
 	assert.Panics(t, func() { _, _ = Truncate([]float64{1, 2}, 1, 1, 1) })
 	assert.Panics(t, func() { _, _ = Truncate([]float64{1}, 1, 1, 0) })
 	// A source that changes length between passes.
-	_, err = Randomized(&growing{d: 2}, 1, WithPowerIters(1))
+	_, err = Randomized(&growing{d: 2, pass: 1, left: 1}, 1, WithPowerIters(1))
 	require.ErrorIs(t, err, stream.ErrShape)
 	// A read error is passed on.
 	_, err = GramTruncate(failing{}, 1)
