@@ -212,9 +212,13 @@ func TestDot(t *testing.T) {
 func TestAxpyAxpByScal(t *testing.T) {
 	rng := rand.New(rand.NewPCG(2, 2))
 	forEachImpl(t, func(t *testing.T, impl string) {
+		betas := scalars
+		if raceEnabled {
+			betas = []float64{0, 1, -3.5}
+		}
 		for n := range 68 {
 			for _, alpha := range scalars {
-				for _, beta := range scalars {
+				for _, beta := range betas {
 					off := (n + int(alpha)) & 1
 					x := newGMat(rng, 1, n, 0, off)
 					y := newGMat(rng, 1, n, 0, 1-off)
