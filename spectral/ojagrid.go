@@ -204,6 +204,24 @@ func (o *OjaGrid) normalize() {
 	}
 }
 
+// VectorAt writes the unit iterate of rate i (of Rates) into dst
+// (allocated if nil) and returns it, sign canonical. It panics if i is out
+// of range or dst is non-nil with a length other than Cols.
+func (o *OjaGrid) VectorAt(i int, dst []float64) []float64 {
+	if i < 0 || i >= o.g {
+		panic(fmt.Sprintf("spectral: OjaGrid.VectorAt(%d) of %d rates", i, o.g))
+	}
+	if dst == nil {
+		dst = make([]float64, o.d)
+	}
+	if len(dst) != o.d {
+		panic("spectral: OjaGrid.VectorAt: destination length differs from Cols")
+	}
+	copy(dst, o.z[i*o.d:(i+1)*o.d])
+	Canonicalize(dst)
+	return dst
+}
+
 // Choice reports the selected learning rate and its index in Rates, or
 // (NaN, -1) before any row.
 func (o *OjaGrid) Choice() (eta float64, index int) {

@@ -560,6 +560,8 @@ func TestOjaGrid(t *testing.T) {
 	res := g.Result()
 	eta, idx = g.Choice()
 	assert.Equal(t, rates[idx], eta)
+	assert.Equal(t, res.Vector, g.VectorAt(idx, nil))
+	assert.Panics(t, func() { g.VectorAt(9, nil) })
 	assert.Greater(t, Correlation(res.Vector, v1), 0.95)
 	assert.Equal(t, "oja-grid", res.Method)
 	assert.Equal(t, int64(4000), res.Rows)
