@@ -74,12 +74,12 @@ func (cs *CountSketch) NextRow() int64 { return cs.c.next }
 // does not retain src or allocate. A row holding NaN or ±Inf stops the
 // write with an error wrapping stream.ErrNonFinite; the rows before it are
 // kept. It panics if len(src) is not a multiple of Cols.
-func (cs *CountSketch) WriteRows(src []float64) (int, error) { return cs.c.write(src) }
+func (cs *CountSketch) WriteRows(src []float64) (int, error) { return cs.c.write("CountSketch", src) }
 
 // Sketch writes SA, m×d row-major, into dst and returns it. If dst is nil
 // a new slice is allocated; otherwise len(dst) must be m·d or Sketch
 // panics. The state is not changed.
-func (cs *CountSketch) Sketch(dst []float64) []float64 { return cs.c.sketch(dst) }
+func (cs *CountSketch) Sketch(dst []float64) []float64 { return cs.c.sketch("CountSketch", dst) }
 
 // Column returns column i of S: the bucket h(i) ∈ [0, m) and the sign
 // σ(i) ∈ {−1, +1} for stream index i ≥ 0. It panics if i < 0.
@@ -102,7 +102,7 @@ func (cs *CountSketch) Merge(other *CountSketch) error {
 	if other == nil {
 		return nil
 	}
-	return cs.c.merge(&other.c)
+	return cs.c.merge("CountSketch", &other.c)
 }
 
 // Reset empties the sketch, keeping its parameters; the next row has the

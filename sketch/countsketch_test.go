@@ -507,6 +507,8 @@ func TestOblNonFinite(t *testing.T) {
 			sk := oblMustMake(t, c, d, m)
 			require.Panics(t, func() { _, _ = sk.WriteRows(make([]float64, d+1)) })
 			require.Panics(t, func() { sk.Sketch(make([]float64, 1)) })
+			require.PanicsWithValue(t, "sketch: "+c.name+".WriteRows on a zero "+c.name+": build it with New"+c.name+" or UnmarshalBinary",
+				func() { _, _ = c.empty().WriteRows(nil) })
 		})
 	}
 }

@@ -124,7 +124,11 @@ func rowOffsetOf(c *config) int64 {
 const maxOblivious = 1 << 28
 
 // checkWriteRows panics unless src holds whole rows of cols columns.
+// A zero-value sketch (cols 0) panics with a message saying so.
 func checkWriteRows(name string, src []float64, cols int) {
+	if cols < 1 {
+		panic(fmt.Sprintf("sketch: %s.WriteRows on a zero %s: build it with New%s or UnmarshalBinary", name, name, name))
+	}
 	if len(src)%cols != 0 {
 		panic(fmt.Sprintf("sketch: %s.WriteRows: buffer length %d is not a multiple of %d columns", name, len(src), cols))
 	}

@@ -323,3 +323,56 @@ func TestNormSamplerZeroAllocs(t *testing.T) {
 	require.Zero(t, allocs)
 	require.Zero(t, testing.AllocsPerRun(5, s.Reset))
 }
+
+// The stated error: E‖AᵀA − BᵀB‖²_F = (‖A‖⁴_F − ‖AᵀA‖²_F)/c ≤ ‖A‖⁴_F/c for
+// c independent draws. The mean over 300 seeds matches the exact value
+// within a CLT bound (which needs the slots to be independent) and stays
+// under the stated bound.
+func TestNormSamplerFrobeniusError(t *testing.T) {
+	const n, d, c, trials = 120, 6, 20, 300
+	a := oblRandom(16, n, d)
+	for i := range 10 { // a few heavy rows
+		for j := range d {
+			a[i*7*d+j] *= 5
+		}
+	}
+	ata := make([]float64, d*d)
+	var W float64
+	for i := range n {
+		for j := range d {
+			W += a[i*d+j] * a[i*d+j]
+			for k := range d {
+				ata[j*d+k] += a[i*d+j] * a[i*d+k]
+			}
+		}
+	}
+	var ata2 float64
+	for _, v := range ata {
+		ata2 += v * v
+	}
+	exact := (W*W - ata2) / c
+	b := make([]float64, c*d)
+	var sum, sum2 float64
+	for seed := range uint64(trials) {
+		s := nsMake(t, d, c, sketch.WithSeed(seed+7e6))
+		oblWriteIn(t, s, a, 16)
+		s.Sample(b)
+		var e float64
+		for j := range d {
+			for k := range d {
+				var v float64
+				for r := range c {
+					v += b[r*d+j] * b[r*d+k]
+				}
+				e += (v - ata[j*d+k]) * (v - ata[j*d+k])
+			}
+		}
+		sum += e
+		sum2 += e * e
+	}
+	mean := sum / trials
+	sd := math.Sqrt(sum2/trials - mean*mean)
+	t.Logf("mean %.4g, exact %.4g ± %.3g, bound ‖A‖⁴_F/c = %.4g", mean, exact, 4*sd/math.Sqrt(trials), W*W/c)
+	assert.InDelta(t, exact, mean, 4*sd/math.Sqrt(trials))
+	assert.Less(t, mean, W*W/c)
+}

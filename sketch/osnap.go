@@ -78,12 +78,12 @@ func (o *OSNAP) NextRow() int64 { return o.c.next }
 // retain src or allocate. A row holding NaN or ±Inf stops the write with an
 // error wrapping stream.ErrNonFinite; the rows before it are kept. It panics
 // if len(src) is not a multiple of Cols.
-func (o *OSNAP) WriteRows(src []float64) (int, error) { return o.c.write(src) }
+func (o *OSNAP) WriteRows(src []float64) (int, error) { return o.c.write("OSNAP", src) }
 
 // Sketch writes SA, m×d row-major, into dst and returns it. If dst is nil
 // a new slice is allocated; otherwise len(dst) must be m·d or Sketch
 // panics. The state is not changed.
-func (o *OSNAP) Sketch(dst []float64) []float64 { return o.c.sketch(dst) }
+func (o *OSNAP) Sketch(dst []float64) []float64 { return o.c.sketch("OSNAP", dst) }
 
 // Column writes column i of S — its s rows in buckets and the entries
 // ±1/√s in values, in the order drawn — for stream index i ≥ 0. It panics
@@ -121,7 +121,7 @@ func (o *OSNAP) Merge(other *OSNAP) error {
 	if other == nil {
 		return nil
 	}
-	return o.c.merge(&other.c)
+	return o.c.merge("OSNAP", &other.c)
 }
 
 // Reset empties the sketch, keeping its parameters; the next row has the
@@ -149,7 +149,6 @@ func (o *OSNAP) UnmarshalBinary(b []byte) error {
 
 // sparseCore is the state shared by CountSketch (s = 1) and OSNAP.
 type sparseCore struct {
-	name   string
 	kind   byte
 	cols   int
 	m, s   int
@@ -180,7 +179,7 @@ func newSparseCore(name string, kind byte, domain uint64, cols, m, s int, opts [
 	}
 	off := rowOffsetOf(&cfg)
 	return sparseCore{
-		name: name, kind: kind, cols: cols, m: m, s: s,
+		kind: kind, cols: cols, m: m, s: s,
 		seed: cfg.seed, key: hashKey(cfg.seed, domain),
 		offset: off, next: off,
 		acc: make([]float64, m*cols),
@@ -214,10 +213,10 @@ func signOf(h uint64) float64 { return float64(1 - 2*int(h&1)) }
 // write adds the rows of src. y += ±x is kernel.Axpy with alpha = ±1: the
 // product ±x is exact, so the generic body (x·alpha then add), a fused
 // multiply-add and a plain addition all round y ± x once, identically.
-func (c *sparseCore) write(src []float64) (int, error) {
+func (c *sparseCore) write(name string, src []float64) (int, error) {
 	d := c.cols
-	checkWriteRows(c.name, src, d)
-	n, err := finitePrefix(c.name, src, d, c.next)
+	checkWriteRows(name, src, d)
+	n, err := finitePrefix(name, src, d, c.next)
 	acc := c.acc
 	if c.s == 1 {
 		for r := range n {
@@ -244,11 +243,11 @@ func (c *sparseCore) write(src []float64) (int, error) {
 	return n, err
 }
 
-func (c *sparseCore) sketch(dst []float64) []float64 {
+func (c *sparseCore) sketch(name string, dst []float64) []float64 {
 	if dst == nil {
 		dst = make([]float64, len(c.acc))
 	} else if len(dst) != len(c.acc) {
-		panic(fmt.Sprintf("sketch: %s.Sketch: len(dst) = %d, want m·d = %d", c.name, len(dst), len(c.acc)))
+		panic(fmt.Sprintf("sketch: %s.Sketch: len(dst) = %d, want m·d = %d", name, len(dst), len(c.acc)))
 	}
 	if c.s == 1 {
 		copy(dst, c.acc)
@@ -261,10 +260,10 @@ func (c *sparseCore) sketch(dst []float64) []float64 {
 	return dst
 }
 
-func (c *sparseCore) merge(o *sparseCore) error {
+func (c *sparseCore) merge(name string, o *sparseCore) error {
 	if o.cols != c.cols || o.m != c.m || o.s != c.s || o.seed != c.seed {
 		return fmt.Errorf("sketch: %s.Merge: sketch of %d columns, m = %d, s = %d, seed %d into one of %d columns, m = %d, s = %d, seed %d: %w",
-			c.name, o.cols, o.m, o.s, o.seed, c.cols, c.m, c.s, c.seed, ErrIncompatible)
+			name, o.cols, o.m, o.s, o.seed, c.cols, c.m, c.s, c.seed, ErrIncompatible)
 	}
 	acc := c.acc[:len(o.acc)]
 	for i, v := range o.acc {
@@ -327,7 +326,7 @@ func (c *sparseCore) unmarshal(name string, kind byte, domain uint64, b []byte) 
 		return err
 	}
 	*c = sparseCore{
-		name: name, kind: kind, cols: cols, m: m, s: s,
+		kind: kind, cols: cols, m: m, s: s,
 		seed: seed, key: hashKey(seed, domain),
 		offset: int64(off), next: int64(next), rows: int64(rows),
 		acc: acc, bkt: make([]int, s), neg: make([]bool, s),
