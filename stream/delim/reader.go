@@ -498,6 +498,26 @@ func (r *Reader) parseLine(line []byte, off int64, out []float64) error {
 			i = next
 			continue
 		}
+		// Small unsigned integers (pixels, counts, labels) are common
+		// enough to deserve an inline loop: up to 15 digits are exact.
+		j := i
+		var m uint64
+		for j < len(line) {
+			c := line[j] - '0'
+			if c > 9 {
+				break
+			}
+			m = m*10 + uint64(c)
+			j++
+		}
+		if j > i && j-i <= 15 && (j == len(line) || line[j] == sep) {
+			out[d] = float64(m)
+			if j == len(line) {
+				break
+			}
+			i = j + 1
+			continue
+		}
 		v, next, ok := fastParse(line, i, sep)
 		if !ok {
 			var err error
