@@ -60,14 +60,14 @@ func shuffleCases() []shuffleCase {
 		{"one", 1, 3, nil},
 		{"memory", 500, 3, nil},
 		{"memory-exact-fit", 40, 1, []ShuffleOption{withMaxRows(40)}},
-		{"spill-1KiB-s2", 2000, 3, []ShuffleOption{WithMemory(1 << 10)}},
-		{"spill-1KiB-zstd", 2000, 3, []ShuffleOption{WithMemory(1 << 10), WithSpillCompression(SpillZstd)}},
-		{"spill-1KiB-none", 2000, 3, []ShuffleOption{WithMemory(1 << 10), WithSpillCompression(SpillNone)}},
+		{"spill-1KiB-s2", 800, 3, []ShuffleOption{WithMemory(1 << 10)}},
+		{"spill-1KiB-zstd", 800, 3, []ShuffleOption{WithMemory(1 << 10), WithSpillCompression(SpillZstd)}},
+		{"spill-1KiB-none", 800, 3, []ShuffleOption{WithMemory(1 << 10), WithSpillCompression(SpillNone)}},
 		{"spill-wide", 300, 100, []ShuffleOption{WithMemory(4 << 10)}},
 		{"spill-exact-fit+1", 41, 1, []ShuffleOption{withMaxRows(40)}},
 		{"recursive", 1000, 2, []ShuffleOption{withMaxRows(8), withBuckets(2), withKeepNames()}},
 		{"recursive-zstd", 1000, 1, []ShuffleOption{withMaxRows(5), withBuckets(3), WithSpillCompression(SpillZstd)}},
-		{"big-frames", 20000, 4, []ShuffleOption{WithMemory(64 << 10)}},
+		{"big-frames", 8000, 4, []ShuffleOption{WithMemory(64 << 10)}},
 	}
 }
 
@@ -224,7 +224,11 @@ func shuffledPerm(t *testing.T, src Reader, n, cols int, opts ...ShuffleOption) 
 // many seeds, in memory, spilling (with recursion: 2 rows fit) and by
 // random access.
 func TestShuffleUniformPermutations(t *testing.T) {
-	const n, trials = 4, 2400 // 24 permutations, 100 expected each
+	const n = 4 // 24 permutations, 100 expected each (25 in -short or -race)
+	trials := uint64(2400)
+	if testing.Short() || raceEnabled {
+		trials = 600
+	}
 	data := indexed(n, 2)
 	dense := mat.NewDense(n, 2, data)
 	dir := t.TempDir()
@@ -242,7 +246,7 @@ func TestShuffleUniformPermutations(t *testing.T) {
 	for name, f := range paths {
 		t.Run(name, func(t *testing.T) {
 			counts := make([]int, 24)
-			for seed := range uint64(trials) {
+			for seed := range trials {
 				counts[permIndex(f(seed))]++
 			}
 			chiSquareOK(t, counts)
@@ -254,7 +258,11 @@ func TestShuffleUniformPermutations(t *testing.T) {
 // output position equally often, on streams large enough to spill into
 // many buckets.
 func TestShufflePositionHistogram(t *testing.T) {
-	const n, trials = 24, 300 // 576 cells, 12.5 expected each
+	const n = 24 // 576 cells, 12.5 expected each (6.25 in -short or -race)
+	trials := uint64(300)
+	if testing.Short() || raceEnabled {
+		trials = 150
+	}
 	data := indexed(n, 1)
 	ra := &countingRA{MatrixReader: FromMatrix(mat.NewDense(n, 1, data))}
 	dir := t.TempDir()
@@ -272,7 +280,7 @@ func TestShufflePositionHistogram(t *testing.T) {
 	for name, f := range paths {
 		t.Run(name, func(t *testing.T) {
 			counts := make([]int, n*n)
-			for seed := range uint64(trials) {
+			for seed := range trials {
 				for pos, i := range f(seed + 1000) {
 					counts[i*n+pos]++
 				}
@@ -281,7 +289,7 @@ func TestShufflePositionHistogram(t *testing.T) {
 		})
 	}
 	assert.Zero(t, ra.seq, "the random-access path never reads sequentially")
-	assert.Equal(t, n*trials, ra.at)
+	assert.Equal(t, n*int(trials), ra.at)
 }
 
 // countingRA is a RowReaderAt test double that counts its reads.
