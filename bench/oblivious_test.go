@@ -1,8 +1,11 @@
+//go:build unix
+
 package bench
 
 import (
 	"fmt"
 	"math/rand/v2"
+	"syscall"
 	"testing"
 
 	"gonum.org/v1/gonum/blas"
@@ -25,6 +28,11 @@ import (
 //     body) and impl=generic (the Go kernel body); the peer impl=gonum-dgemm
 //     multiplies an explicit, precomputed m×n S by A with gonum's Dgemm,
 //     its generation not timed.
+//
+// Besides MB/s (wall clock) each reports cpuMB/s: the same bytes over the
+// process's CPU time (getrusage) during the loop, which stays meaningful
+// when the machine is shared and the benchmark waits for a core. Run with
+// GOMAXPROCS=1 so that figure is one core's.
 func BenchmarkOblivious(b *testing.B) {
 	const n, d, block = 4096, 512, 64
 	rng := rand.New(rand.NewPCG(3, 4))
@@ -38,6 +46,7 @@ func BenchmarkOblivious(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(8 * n * d))
 	}
+	loop := func(b *testing.B, f func()) { oblLoop(b, 8*n*d, f) }
 	feed := func(b *testing.B, w interface{ WriteRows([]float64) (int, error) }) {
 		for off := 0; off < len(a); off += block * d {
 			if _, err := w.WriteRows(a[off : off+block*d]); err != nil {
@@ -51,10 +60,10 @@ func BenchmarkOblivious(b *testing.B) {
 		b.Run(name+"/impl=linstream", func(b *testing.B) {
 			cs, _ := sketch.NewCountSketch(d, m, sketch.WithSeed(1))
 			setup(b)
-			for b.Loop() {
+			loop(b, func() {
 				cs.Reset()
 				feed(b, cs)
-			}
+			})
 		})
 		b.Run(name+"/impl=gonum-daxpy", func(b *testing.B) {
 			cs, _ := sketch.NewCountSketch(d, m, sketch.WithSeed(1))
@@ -65,12 +74,12 @@ func BenchmarkOblivious(b *testing.B) {
 			}
 			acc := make([]float64, m*d)
 			setup(b)
-			for b.Loop() {
+			loop(b, func() {
 				clear(acc)
 				for i := range n {
 					g.Daxpy(d, sgn[i], a[i*d:i*d+d], 1, acc[bkt[i]*d:bkt[i]*d+d], 1)
 				}
-			}
+			})
 		})
 	}
 	{
@@ -79,10 +88,10 @@ func BenchmarkOblivious(b *testing.B) {
 		b.Run(name+"/impl=linstream", func(b *testing.B) {
 			o, _ := sketch.NewOSNAP(d, m, s, sketch.WithSeed(1))
 			setup(b)
-			for b.Loop() {
+			loop(b, func() {
 				o.Reset()
 				feed(b, o)
-			}
+			})
 		})
 		b.Run(name+"/impl=gonum-daxpy", func(b *testing.B) {
 			o, _ := sketch.NewOSNAP(d, m, s, sketch.WithSeed(1))
@@ -93,7 +102,7 @@ func BenchmarkOblivious(b *testing.B) {
 			}
 			acc := make([]float64, m*d)
 			setup(b)
-			for b.Loop() {
+			loop(b, func() {
 				clear(acc)
 				for i := range n {
 					for k := range s {
@@ -101,7 +110,7 @@ func BenchmarkOblivious(b *testing.B) {
 						g.Daxpy(d, val[i*s+k], a[i*d:i*d+d], 1, acc[r*d:r*d+d], 1)
 					}
 				}
-			}
+			})
 		})
 	}
 	for _, c := range []int{64, 1024} {
@@ -109,19 +118,19 @@ func BenchmarkOblivious(b *testing.B) {
 		b.Run(name+"/impl=linstream", func(b *testing.B) {
 			ns, _ := sketch.NewNormSampler(d, c, sketch.WithSeed(1))
 			setup(b)
-			for b.Loop() {
+			loop(b, func() {
 				ns.Reset()
 				feed(b, ns)
-			}
+			})
 		})
 		b.Run(name+"/impl=gonum-ddot", func(b *testing.B) {
 			var sink float64
 			setup(b)
-			for b.Loop() {
+			loop(b, func() {
 				for i := range n {
 					sink += g.Ddot(d, a[i*d:i*d+d], 1, a[i*d:i*d+d], 1)
 				}
-			}
+			})
 			_ = sink
 		})
 	}
@@ -137,10 +146,10 @@ func BenchmarkOblivious(b *testing.B) {
 				defer kernel.Use(impl)()
 				gs, _ := sketch.NewGaussian(d, m, sketch.WithSeed(1))
 				setup(b)
-				for b.Loop() {
+				loop(b, func() {
 					gs.Reset()
 					feed(b, gs)
-				}
+				})
 			})
 		}
 		b.Run(name+"/impl=gonum-dgemm", func(b *testing.B) {
@@ -155,25 +164,50 @@ func BenchmarkOblivious(b *testing.B) {
 			}
 			c := make([]float64, m*d)
 			setup(b)
-			for b.Loop() {
+			loop(b, func() {
 				g.Dgemm(blas.NoTrans, blas.NoTrans, m, d, n, 1, S, n, a, d, 0, c, d)
-			}
+			})
 		})
 	}
 }
 
-// BenchmarkGaussianColumns measures the generation of S alone: the m
-// normals of one column (one stream row), per normal.
+// BenchmarkGaussianColumns measures the generation of S: the m normals of
+// one column (one stream row), per normal, through a Gaussian sketch of one
+// column (so the matrix product is negligible). cpu-ns/normal uses process
+// CPU time.
 func BenchmarkGaussianColumns(b *testing.B) {
 	for _, m := range []int{64, 1024} {
 		b.Run(fmt.Sprintf("m=%d/impl=linstream", m), func(b *testing.B) {
 			gs, _ := sketch.NewGaussian(1, m, sketch.WithSeed(1))
 			row := make([]float64, 64)
 			b.ReportAllocs()
+			c0 := oblCPUSeconds()
 			for b.Loop() {
 				_, _ = gs.WriteRows(row) // 64 columns of S, GemmTN with d = 1
 			}
+			cpu := oblCPUSeconds() - c0
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(64*m), "ns/normal")
+			b.ReportMetric(cpu*1e9/float64(b.N)/float64(64*m), "cpu-ns/normal")
 		})
 	}
+}
+
+// oblLoop runs f in b.Loop and reports cpuMB/s: bytes per op over the
+// process CPU time spent in the loop.
+func oblLoop(b *testing.B, bytes int, f func()) {
+	c0 := oblCPUSeconds()
+	for b.Loop() {
+		f()
+	}
+	if dt := oblCPUSeconds() - c0; dt > 0 {
+		b.ReportMetric(float64(bytes)*float64(b.N)/dt/1e6, "cpuMB/s")
+	}
+}
+
+func oblCPUSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
