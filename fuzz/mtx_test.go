@@ -46,6 +46,9 @@ func FuzzMtxRead(f *testing.F) {
 		if mode&2 != 0 {
 			opts = append(opts, mtx.MemoryBudget(1<<10)) // exercise the streaming path
 		}
+		if mode&4 != 0 {
+			opts = append(opts, mtx.Lookahead(4)) // decide row-sortedness early
+		}
 		r, err := mtx.NewReader(bytes.NewReader(data), opts...)
 		if err != nil {
 			var de *stream.DataError

@@ -309,3 +309,60 @@ func TestNoHugeAllocation(t *testing.T) {
 		assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(1<<20), text)
 	}
 }
+
+func TestLookahead(t *testing.T) {
+	const rows, cols = 50, 4
+	data := randomSparse(rows, cols, 3)
+	// Row-sorted: streams after the lookahead.
+	var buf bytes.Buffer
+	w, err := NewWriter(&buf, cols)
+	require.NoError(t, err)
+	_, err = w.WriteRows(data)
+	require.NoError(t, err)
+	require.NoError(t, w.Close())
+	r, err := NewReader(bytes.NewReader(buf.Bytes()), Lookahead(10))
+	require.NoError(t, err)
+	assert.True(t, r.stream)
+	got, err := readAll(t, r)
+	require.NoError(t, err)
+	assert.Equal(t, data, got)
+
+	// Column-major with a long first column: not mistaken for row-sorted.
+	var sb strings.Builder
+	nnz := 0
+	for j := range cols {
+		for i := range rows {
+			if data[i*cols+j] != 0 {
+				nnz++
+			}
+		}
+	}
+	fmt.Fprintf(&sb, "%%%%MatrixMarket matrix coordinate real general\n%d %d %d\n", rows, cols, nnz)
+	for j := range cols {
+		for i := range rows {
+			if v := data[i*cols+j]; v != 0 {
+				fmt.Fprintf(&sb, "%d %d %v\n", i+1, j+1, v)
+			}
+		}
+	}
+	r, err = NewReader(strings.NewReader(sb.String()), Lookahead(5))
+	require.NoError(t, err)
+	assert.False(t, r.stream)
+	got, err = readAll(t, r)
+	require.NoError(t, err)
+	assert.Equal(t, data, got)
+
+	// Sorted over two columns for the lookahead, then out of order.
+	text := "%%MatrixMarket matrix coordinate real general\n4 2 5\n1 1 1\n1 2 2\n2 1 3\n3 2 4\n1 1 9\n"
+	_, _, err = parse(t, text, Lookahead(3))
+	require.ErrorIs(t, err, stream.ErrUnsupported)
+	assert.Contains(t, err.Error(), "not sorted by row after all")
+	// Within the default lookahead the same file is simply sorted (and the
+	// duplicate (1,1) reported).
+	_, _, err = parse(t, text)
+	require.ErrorIs(t, err, stream.ErrFormat)
+	assert.Contains(t, err.Error(), "duplicate entry (1, 1)")
+
+	_, err = NewReader(strings.NewReader(text), Lookahead(0))
+	require.ErrorIs(t, err, stream.ErrInvalidOption)
+}

@@ -13,7 +13,12 @@ const DefaultMemoryBudget = 1 << 30
 // and NewWriter.
 type Option func(*config) error
 
+// DefaultLookahead is how many coordinate entries a Reader reads before it
+// decides a general file is row-sorted and starts streaming.
+const DefaultLookahead = 1 << 20
+
 type config struct {
+	lookahead int64
 	budget    int64
 	allowNF   bool
 	sumDup    bool
@@ -24,7 +29,9 @@ type config struct {
 	writerOpt string
 }
 
-func defaultConfig() config { return config{budget: DefaultMemoryBudget} }
+func defaultConfig() config {
+	return config{budget: DefaultMemoryBudget, lookahead: DefaultLookahead}
+}
 
 func (c *config) apply(opts []Option) error {
 	for _, o := range opts {
@@ -49,6 +56,22 @@ func MemoryBudget(bytes int64) Option {
 			return fmt.Errorf("mtx: MemoryBudget(%d) must be positive: %w", bytes, stream.ErrInvalidOption)
 		}
 		c.budget = bytes
+		return nil
+	}
+}
+
+// Lookahead sets how many entries of a general coordinate file the Reader
+// reads (and holds) before it decides from their order whether the file is
+// row-sorted and can stream (see Reader); the MemoryBudget still caps it.
+// A larger value accepts more unsorted files at the cost of memory; the
+// default is DefaultLookahead.
+func Lookahead(entries int64) Option {
+	return func(c *config) error {
+		if entries < 1 {
+			return fmt.Errorf("mtx: Lookahead(%d) must be positive: %w", entries, stream.ErrInvalidOption)
+		}
+		c.lookahead = entries
+		c.readerOpt = "Lookahead"
 		return nil
 	}
 }

@@ -47,14 +47,18 @@ const maxLine = 64 << 10
 //
 //   - array files list values column by column, so the whole matrix is read
 //     first; it must fit the MemoryBudget (8·rows·cols bytes).
-//   - coordinate files are read ahead into memory, up to the budget (24
-//     bytes per entry, twice that for symmetric files, which are expanded).
-//     If the file ends within the budget, the entries are sorted by row
-//     and emitted, whatever their order. If it does not, and the entries so
-//     far are sorted by row, the Reader streams the rest row by row in
-//     O(cols) memory; an entry out of row order after that point is an
-//     error wrapping stream.ErrUnsupported. Symmetric and skew-symmetric
-//     files, and unsorted ones, must fit the budget (stream.ErrTooLarge).
+//   - coordinate files are read ahead into memory (32 bytes per entry,
+//     twice that for symmetric files, which are expanded). If the file ends
+//     within the MemoryBudget, the entries are sorted by row and emitted,
+//     whatever their order. A general file whose first Lookahead entries
+//     (2²⁰ by default, or as many as the budget holds if fewer) are sorted
+//     by row and span at least two columns is taken to be row-sorted: from
+//     there on the Reader streams row by row in O(cols) memory, and an
+//     entry out of row order later is an error wrapping
+//     stream.ErrUnsupported (rows were already emitted). The two-column
+//     rule keeps a column-major file whose first column is long from
+//     passing for row-sorted. Symmetric and skew-symmetric files, and
+//     unsorted ones, must fit the budget (stream.ErrTooLarge).
 //
 // Symmetric files may store either triangle; each off-diagonal entry (i,j)
 // also sets (j,i) (negated for skew-symmetric, whose diagonal must be
@@ -541,8 +545,14 @@ func (r *Reader) readCoordinate() error {
 	r.seen, r.seenLine = nil, nil // grown to the largest column seen, not the declared width
 	r.ents = r.ents[:0]
 	sorted := true
+	multiCol := false
+	firstCol := int64(-1)
 	r.lastRow = 0
 	for {
+		if !sym && sorted && multiCol && int64(len(r.ents)) >= r.cfg.lookahead && r.read < r.hdr.Entries {
+			r.stream = true
+			return nil
+		}
 		if int64(len(r.ents)) >= capEntries && r.read < r.hdr.Entries {
 			if sym || !sorted {
 				why := "its entries are not sorted by row"
@@ -563,6 +573,11 @@ func (r *Reader) readCoordinate() error {
 		}
 		if e.row < r.lastRow {
 			sorted = false
+		}
+		if firstCol < 0 {
+			firstCol = e.col
+		} else if e.col != firstCol {
+			multiCol = true
 		}
 		r.lastRow = e.row
 		r.ents = append(r.ents, e)
@@ -607,7 +622,7 @@ func (r *Reader) nextEntry() (entry, int64, error) {
 		return entry{}, 0, err
 	}
 	if e.row < r.lastRow {
-		return entry{}, 0, r.errAt(r.line, -1, 0, fmt.Sprintf("entry in row %d after row %d: the file is not sorted by row, and it has more entries than the memory budget of %d bytes holds; rows were already emitted, so raise MemoryBudget or sort the file by row", e.row+1, r.lastRow+1, r.cfg.budget), stream.ErrUnsupported)
+		return entry{}, 0, r.errAt(r.line, -1, 0, fmt.Sprintf("entry in row %d after row %d: the file is not sorted by row after all (its first %d entries were, so rows were streamed and already emitted); sort it by row, or raise Lookahead and MemoryBudget above its %d entries", e.row+1, r.lastRow+1, len(r.ents), r.hdr.Entries), stream.ErrUnsupported)
 	}
 	r.lastRow = e.row
 	return e, r.line, nil
