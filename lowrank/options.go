@@ -68,6 +68,7 @@ type config struct {
 	mask       []bool
 	nfTol      float64
 	nfMaxIter  int
+	residTol   float64 // > 0: randomized adaptive schedule by residuals
 }
 
 // Defaults.

@@ -131,7 +131,11 @@ func (p *PrincipalResult) MaskBytes(dst []uint8) []uint8 {
 //
 // W_r comes from Truncate (options pass through; by default the exact SVD
 // for small matrices, the Gram route up to 2048 on the thin side, the
-// randomized route beyond). w is not modified or retained. Memory is the
+// randomized route beyond). On the randomized route, unless WithPowerIters
+// fixes q, passes continue until every top-r Ritz pair has residual
+// ‖WᵀW v − θ v‖ ≤ 1e-9·σ̃_1² (at most 30 passes): a mask depends on single
+// entries of W_r near the threshold, so the subspace must have converged,
+// not just the error. w is not modified or retained. Memory is the
 // truncation's plus O(K) for the selection.
 //
 // It panics if rank < 1 or len(w) != m·n; an invalid budget returns an
@@ -144,7 +148,7 @@ func PrincipalWeights(w []float64, m, n, rank int, budget Budget, opts ...Option
 	if err != nil {
 		return nil, err
 	}
-	tr, err := Truncate(w, m, n, rank, opts...)
+	tr, err := Truncate(w, m, n, rank, append(opts[:len(opts):len(opts)], residualSchedule)...)
 	if err != nil {
 		return nil, err
 	}
@@ -174,8 +178,9 @@ func PrincipalWeights(w []float64, m, n, rank int, budget Budget, opts ...Option
 
 // PrincipalWeightsStream is PrincipalWeights over a row stream of W, in
 // O(r·n + K) memory (plus a block of rows): pass one finds V_r by the
-// randomized route (Randomized, its q+1 passes; WithMethod(MethodGram)
-// uses one pass and n² memory instead), and one more pass computes each
+// randomized route (Randomized, with the residual schedule described at
+// PrincipalWeights; WithMethod(MethodGram) uses one pass and n² memory
+// instead), and one more pass computes each
 // block of rows of W_r = W V_r V_rᵀ and keeps the K best entries, by
 // (|value|, −index), in a bounded buffer of 2K. The first pass reads src
 // from where it stands; later passes rewind it. Errors are those of Randomized and GramTruncate, plus
@@ -184,7 +189,7 @@ func PrincipalWeightsStream(src stream.Rewinder, rank int, budget Budget, opts .
 	if rank < 1 {
 		panic(fmt.Sprintf("lowrank: PrincipalWeightsStream at rank %d", rank))
 	}
-	cfg, err := newConfig(opts)
+	cfg, err := newConfig(append(opts[:len(opts):len(opts)], residualSchedule))
 	if err != nil {
 		return nil, err
 	}
@@ -240,6 +245,15 @@ func PrincipalWeightsStream(src stream.Rewinder, rank int, budget Budget, opts .
 	}
 	tr.Passes++
 	return sel.result(m, n, tr), nil
+}
+
+// residualSchedule makes the randomized route's adaptive schedule (when
+// WithPowerIters is not given) run until the top-r Ritz residuals are below
+// principalResidTol·σ̃_1²: a mask depends on individual entries of W_r near
+// the threshold, so the subspace must have converged, not just the error.
+func residualSchedule(c *config) error {
+	c.residTol = principalResidTol
+	return nil
 }
 
 // entry is a selection candidate: |W_r| at flat index idx, and W there.

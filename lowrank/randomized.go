@@ -56,6 +56,14 @@ func Randomized(src stream.Rewinder, r int, opts ...Option) (*Result, error) {
 // the tail by less than this fraction.
 const adaptiveTol = 1e-3
 
+// The residual schedule (principal weights, where individual entries of
+// W_r matter, not just the error) stops when every top-r Ritz pair has
+// ‖AᵀA v − θ v‖ ≤ principalResidTol·θ_1, or after maxResidualPasses.
+const (
+	principalResidTol = 1e-9
+	maxResidualPasses = 30
+)
+
 // randomized runs the iteration. For an in-memory source it also returns
 // Y = A·Q of the last pass (n×k), from which U = Y·W·Σ⁻¹ costs no pass.
 func randomized(src source, r int, cfg *config) (*Result, *uFactor, error) {
@@ -114,6 +122,9 @@ func randomized(src source, r int, cfg *config) (*Result, *uFactor, error) {
 	maxPasses := cfg.powerIters + 1
 	if cfg.powerIters < 0 {
 		maxPasses = maxAdaptivePower + 1
+		if cfg.residTol > 0 {
+			maxPasses = maxResidualPasses
+		}
 	}
 	prev := math.Inf(-1)
 	for {
@@ -131,8 +142,17 @@ func randomized(src source, r int, cfg *config) (*Result, *uFactor, error) {
 		for i := range min(rr, k) {
 			captured += rz.theta[i]
 		}
-		if cfg.powerIters < 0 && passes >= 2 && captured-prev <= adaptiveTol*max(frob-captured, 0) {
+		if cfg.powerIters < 0 && cfg.residTol == 0 && passes >= 2 && captured-prev <= adaptiveTol*max(frob-captured, 0) {
 			break
+		}
+		if cfg.powerIters < 0 && cfg.residTol > 0 {
+			worst := 0.0
+			for i := range min(rr, k) {
+				worst = max(worst, rz.res[i])
+			}
+			if worst <= cfg.residTol*rz.theta[0] {
+				break
+			}
 		}
 		prev = captured
 		copy(qt, rz.mvt)
