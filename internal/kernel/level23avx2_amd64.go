@@ -90,7 +90,7 @@ func gemvTAVX2(m, n int, alpha float64, a []float64, lda int, x []float64, beta 
 	}
 }
 
-var tilerAVX2 = &tiler{mr: 6, nr: 8, full: tile6x8AVX2}
+var tilerAVX2 = &tiler{mr: 6, nr: 8, transpose: transpose8, full: tile6x8AVX2}
 
 func gramUpdateAVX2(b, d int, alpha float64, a []float64, lda int, c []float64, ldc int) {
 	op := operand{a, lda, 1}

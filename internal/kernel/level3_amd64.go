@@ -37,10 +37,13 @@ const (
 // packBuf is the scratch of one level-3 call; calls take one from the pool
 // and give it back, so the steady state allocates nothing.
 type packBuf struct {
-	masks [8]uint16
-	tmp   [maxMR * maxNR]float64 // partial tiles without masked stores
+	// a and b come first: the pool allocates packBuf as a large object,
+	// which starts on a page, so the panels are 64-byte aligned and no
+	// vector load of the micro-kernels straddles two cache lines.
 	a     [packALen]float64
 	b     [packBLen]float64
+	tmp   [maxMR * maxNR]float64 // partial tiles without masked stores
+	masks [8]uint16
 }
 
 var packPool = sync.Pool{New: func() any { return new(packBuf) }}
@@ -56,7 +59,7 @@ type operand struct {
 // into dst as slivers of width w (w·kc values each, zero-padded to a
 // multiple of w columns): sliver t holds, for each l, columns
 // i0+t·w … i0+t·w+w−1.
-func (o operand) pack(dst []float64, w, l0, kc, i0, cols int) {
+func (o operand) pack(dst []float64, w, l0, kc, i0, cols int, tr transposer) {
 	for t := 0; t*w < cols; t++ {
 		sl := dst[t*w*kc : (t+1)*w*kc]
 		cw := min(w, cols-t*w)
@@ -82,7 +85,7 @@ func (o operand) pack(dst []float64, w, l0, kc, i0, cols int) {
 		default: // o.ls == 1: each column is contiguous in l
 			for c0 := 0; c0 < cw; c0 += 8 {
 				if cw-c0 >= 8 {
-					transpose8(sl, w, c0, o.s, base+c0*o.is, o.is, kc)
+					tr(sl, w, c0, o.s, base+c0*o.is, o.is, kc)
 					continue
 				}
 				for c := c0; c < cw; c++ {
@@ -101,18 +104,21 @@ func (o operand) pack(dst []float64, w, l0, kc, i0, cols int) {
 	}
 }
 
+// transposer sets dst[l·w+c0+r] = s[off+r·is+l] for r < 8, l < kc.
+type transposer func(dst []float64, w, c0 int, s []float64, off, is, kc int)
+
 // transpose8 sets dst[l·w+c0+r] = s[off+r·is+l] for r < 8, l < kc: eight
 // contiguous source rows become eight adjacent columns of the sliver, one
 // 64-byte line of dst per l.
 func transpose8(dst []float64, w, c0 int, s []float64, off, is, kc int) {
 	r0 := s[off : off+kc]
-	r1 := s[off+is : off+is+kc]
-	r2 := s[off+2*is : off+2*is+kc]
-	r3 := s[off+3*is : off+3*is+kc]
-	r4 := s[off+4*is : off+4*is+kc]
-	r5 := s[off+5*is : off+5*is+kc]
-	r6 := s[off+6*is : off+6*is+kc]
-	r7 := s[off+7*is : off+7*is+kc]
+	r1 := s[off+is : off+is+kc][:len(r0)]
+	r2 := s[off+2*is : off+2*is+kc][:len(r0)]
+	r3 := s[off+3*is : off+3*is+kc][:len(r0)]
+	r4 := s[off+4*is : off+4*is+kc][:len(r0)]
+	r5 := s[off+5*is : off+5*is+kc][:len(r0)]
+	r6 := s[off+6*is : off+6*is+kc][:len(r0)]
+	r7 := s[off+7*is : off+7*is+kc][:len(r0)]
 	for l := range r0 {
 		d := (*[8]float64)(dst[l*w+c0 : l*w+c0+8])
 		d[0], d[1], d[2], d[3] = r0[l], r1[l], r2[l], r3[l]
@@ -125,9 +131,10 @@ func transpose8(dst []float64, w, c0 int, s []float64, off, is, kc int) {
 // masked, if not nil, does the same writing only where masks[r] has bit c
 // set. Without masked, partial tiles go through a scratch tile.
 type tiler struct {
-	mr, nr int
-	full   func(kc int, a, b, c *float64, ldc int, alpha, beta float64)
-	masked func(kc int, a, b, c *float64, ldc int, alpha, beta float64, masks *[8]uint16)
+	mr, nr    int
+	transpose transposer // packs operands stored the other way round
+	full      func(kc int, a, b, c *float64, ldc int, alpha, beta float64)
+	masked    func(kc int, a, b, c *float64, ldc int, alpha, beta float64, masks *[8]uint16)
 }
 
 // outer computes C = α·Σ_l x[l][i]·y[l][j] + β·C for the m×n matrix C
@@ -155,10 +162,10 @@ func outer(t *tiler, m, n, k int, alpha float64, x, y operand, beta float64, c [
 			if pc > 0 {
 				be = 1
 			}
-			y.pack(buf.b[:], nr, pc, kc, jc, nc)
+			y.pack(buf.b[:], nr, pc, kc, jc, nc, t.transpose)
 			for ic := 0; ic < ib; ic += blockM {
 				mc := min(blockM, ib-ic)
-				x.pack(buf.a[:], mr, pc, kc, ic, mc)
+				x.pack(buf.a[:], mr, pc, kc, ic, mc, t.transpose)
 				for jr := 0; jr < nc; jr += nr {
 					j := jc + jr
 					cols := min(nr, n-j)
@@ -214,7 +221,26 @@ func outer(t *tiler, m, n, k int, alpha float64, x, y operand, beta float64, c [
 	packPool.Put(buf)
 }
 
-var tilerAVX512 = &tiler{mr: 8, nr: 16, full: tile8x16FullAVX512, masked: tile8x16AVX512}
+var tilerAVX512 = &tiler{mr: 8, nr: 16, transpose: transpose8Fast, full: tile8x16FullAVX512, masked: tile8x16AVX512}
+
+// transpose8AVX512 sets dst[c·dstStride+r] = src[r·srcStride+c] for r < 8
+// and c < n, a multiple of 8. Its reference is transpose8.
+//
+//go:noescape
+func transpose8AVX512(dst *float64, dstStride int, src *float64, srcStride int, n int)
+
+// transpose8Fast is transpose8 with the 8×8 blocks done in assembly.
+func transpose8Fast(dst []float64, w, c0 int, s []float64, off, is, kc int) {
+	k8 := kc &^ 7
+	if k8 > 0 {
+		_ = s[off+7*is+kc-1]
+		_ = dst[(kc-1)*w+c0+7]
+		transpose8AVX512(&dst[c0], w, &s[off], is, k8)
+	}
+	if k8 < kc {
+		transpose8(dst[k8*w:], w, c0, s, off+k8, is, kc-k8)
+	}
+}
 
 var allRows = [8]uint16{0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff}
 

@@ -150,3 +150,79 @@ t816_beta:
 	STOREB(14, Z14, Z15)
 	VZEROUPPER
 	RET
+
+// func transpose8AVX512(dst *float64, dstStride int, src *float64, srcStride int, n int)
+//
+// For c < n (a multiple of 8) and r < 8: dst[c·dstStride+r] = src[r·srcStride+c].
+// Eight source rows become eight adjacent destination columns, 8×8 blocks at
+// a time through three rounds of shuffles.
+TEXT ·transpose8AVX512(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ dstStride+8(FP), R8
+	SHLQ $3, R8
+	MOVQ src+16(FP), SI
+	MOVQ srcStride+24(FP), AX
+	SHLQ $3, AX
+	MOVQ n+32(FP), CX
+	SHRQ $3, CX
+	JZ   tr8_done
+	LEAQ (AX)(AX*2), BX // 3·stride
+	LEAQ (SI)(AX*4), DX // row 4
+	LEAQ (R8)(R8*2), R9 // 3·dstStride
+
+tr8_loop:
+	VMOVUPD (SI), Z0
+	VMOVUPD (SI)(AX*1), Z1
+	VMOVUPD (SI)(AX*2), Z2
+	VMOVUPD (SI)(BX*1), Z3
+	VMOVUPD (DX), Z4
+	VMOVUPD (DX)(AX*1), Z5
+	VMOVUPD (DX)(AX*2), Z6
+	VMOVUPD (DX)(BX*1), Z7
+
+	VUNPCKLPD Z1, Z0, Z8  // [r0_0 r1_0 | r0_2 r1_2 | r0_4 r1_4 | r0_6 r1_6]
+	VUNPCKHPD Z1, Z0, Z9  // odd columns
+	VUNPCKLPD Z3, Z2, Z10
+	VUNPCKHPD Z3, Z2, Z11
+	VUNPCKLPD Z5, Z4, Z12
+	VUNPCKHPD Z5, Z4, Z13
+	VUNPCKLPD Z7, Z6, Z14
+	VUNPCKHPD Z7, Z6, Z15
+
+	VSHUFF64X2 $0x88, Z10, Z8, Z16  // [t0.0 t0.2 t2.0 t2.2]
+	VSHUFF64X2 $0xdd, Z10, Z8, Z17  // [t0.1 t0.3 t2.1 t2.3]
+	VSHUFF64X2 $0x88, Z14, Z12, Z18
+	VSHUFF64X2 $0xdd, Z14, Z12, Z19
+	VSHUFF64X2 $0x88, Z11, Z9, Z20
+	VSHUFF64X2 $0xdd, Z11, Z9, Z21
+	VSHUFF64X2 $0x88, Z15, Z13, Z22
+	VSHUFF64X2 $0xdd, Z15, Z13, Z23
+
+	VSHUFF64X2 $0x88, Z18, Z16, Z0  // column 0
+	VSHUFF64X2 $0xdd, Z18, Z16, Z4  // column 4
+	VSHUFF64X2 $0x88, Z19, Z17, Z2  // column 2
+	VSHUFF64X2 $0xdd, Z19, Z17, Z6  // column 6
+	VSHUFF64X2 $0x88, Z22, Z20, Z1  // column 1
+	VSHUFF64X2 $0xdd, Z22, Z20, Z5  // column 5
+	VSHUFF64X2 $0x88, Z23, Z21, Z3  // column 3
+	VSHUFF64X2 $0xdd, Z23, Z21, Z7  // column 7
+
+	VMOVUPD Z0, (DI)
+	VMOVUPD Z1, (DI)(R8*1)
+	VMOVUPD Z2, (DI)(R8*2)
+	VMOVUPD Z3, (DI)(R9*1)
+	LEAQ    (DI)(R8*4), R10
+	VMOVUPD Z4, (R10)
+	VMOVUPD Z5, (R10)(R8*1)
+	VMOVUPD Z6, (R10)(R8*2)
+	VMOVUPD Z7, (R10)(R9*1)
+	LEAQ    (R10)(R8*4), DI
+
+	ADDQ $64, SI
+	ADDQ $64, DX
+	DECQ CX
+	JNZ  tr8_loop
+
+tr8_done:
+	VZEROUPPER
+	RET
