@@ -53,10 +53,10 @@ func nsChi2(t testing.TB, counts []float64, p []float64) (chi float64, df int) {
 // chi2Crit999 holds the 99.9% quantiles of chi-square by degrees of freedom.
 var chi2Crit999 = map[int]float64{8: 26.12, 9: 27.88}
 
-// Over 6000 seeds × 4 slots, the drawn rows follow ‖a_i‖²/‖A‖²_F: chi-square
+// Over 10⁴ seeds × 4 slots, the drawn rows follow ‖a_i‖²/‖A‖²_F: chi-square
 // below its 99.9% quantile, written whole, row by row, and as merged shards.
 func TestNormSamplerInclusionChi2(t *testing.T) {
-	const d, c, trials = 2, 4, 6000
+	const d, c, trials = 2, 4, 10000
 	a, w := nsStream()
 	n := len(w)
 	var W float64
