@@ -21,6 +21,9 @@ import (
 //     and spilling (budget = 1/8 of the data, impl=linstream-s2 and
 //     linstream-none), beside impl=perm, rand.Perm plus a gather into a
 //     second buffer (in memory only, the cost floor of any row shuffle).
+//     impl=linstream-reset reuses one Shuffled through Reset (the store is
+//     allocated once, as in a shuffle per epoch); impl=linstream allocates
+//     and first-touches its store on every call.
 //
 // Shapes are rows×cols; SetBytes is the float64 payload, so MB/s is payload
 // throughput.
@@ -144,6 +147,24 @@ func BenchmarkStream(b *testing.B) {
 				}
 			})
 		}
+		b.Run("Shuffle/"+shape+"/impl=linstream-reset", func(b *testing.B) {
+			r := stream.NewSliceReader(data, cols)
+			d := stream.Discard(cols)
+			s, err := stream.NewShuffled(r)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			b.SetBytes(bytes)
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = r.Rewind()
+				s.Reset(r)
+				if _, err := s.WriteTo(d); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 		b.Run("Shuffle/"+shape+"/impl=perm", func(b *testing.B) {
 			out := make([]float64, len(data))
 			prng := rand.New(rand.NewPCG(3, 4))

@@ -152,9 +152,11 @@ func buildShuffleConfig(opts []ShuffleOption) (shuffleConfig, error) {
 //
 // When src also implements RowReaderAt with a known Rows (an uncompressed
 // .npy or raw file, a FromMatrix reader) and does not fit the budget,
-// Shuffle permutes the row indices instead (in memory if 8n bytes fit,
+// Shuffle permutes the row indices instead (in memory if 12n bytes fit,
 // otherwise by the same bucket method on the indices) and reads rows in
-// permuted order with ReadRowsAt: nothing but indices is spilled.
+// permuted order with ReadRowsAt: nothing but indices is spilled. Such a
+// source is shuffled in full (rows 0 to Rows()-1): it should be at its
+// first row.
 // WithRandomAccess(false) turns this off. Beware that the pages of a
 // memory-mapped source count toward the process's resident memory as they
 // are touched (a 2 GB .npy read through mmap peaks near 2 GB RSS whatever
@@ -329,11 +331,33 @@ func (s *Shuffled) fail(err error) {
 		s.err = err
 	}
 	if s.rows != nil {
-		s.rows.close()
+		s.rows.cleanup()
 	}
 	if s.idx != nil {
-		s.idx.close()
+		s.idx.cleanup()
 	}
+}
+
+// Reset makes s a Shuffled over src, keeping its options, its buffers and
+// its random generator, so that shuffling once per epoch does not allocate
+// the store again. Each pass draws a fresh permutation, and the sequence of
+// permutations is reproducible: the k-th pass after NewShuffled with a
+// given seed always gives the same order for the same input. Reset removes
+// the temporary files of the previous pass and clears its error. After
+// Close, Reset reopens s as NewShuffled would (buffers and generator start
+// over). It panics if src.Cols() differs from Cols.
+func (s *Shuffled) Reset(src Reader) {
+	if src.Cols() != s.cols {
+		panic(fmt.Sprintf("stream: Shuffled.Reset from %d to %d columns", s.cols, src.Cols()))
+	}
+	if s.rows != nil {
+		s.rows.cleanup()
+	}
+	if s.idx != nil {
+		s.idx.cleanup()
+	}
+	s.src, s.ra = src, nil
+	s.started, s.closed, s.err, s.n = false, false, nil, -1
 }
 
 func (s *Shuffled) start() error {
@@ -360,8 +384,11 @@ func (s *Shuffled) start() error {
 }
 
 func (s *Shuffled) startRows(src Reader, hint int64) error {
-	plan, _ := planMemory(s.cfg, s.cols, s.cfg.memory)
-	s.rows = newShuffler(s.cfg, s.cols, plan)
+	if s.rows == nil {
+		plan, _ := planMemory(s.cfg, s.cols, s.cfg.memory)
+		s.rows = newShuffler(s.cfg, s.cols, plan)
+	}
+	s.idx, s.idxBuf, s.blk = nil, nil, nil // at most one store is held
 	if hint < 0 {
 		if l, ok := src.(Lener); ok {
 			hint = l.Rows()
@@ -388,9 +415,12 @@ func (s *Shuffled) startAt(ra RowReaderAt) error {
 		return fmt.Errorf("stream: shuffle: budget too small for random access: %w", err)
 	}
 	s.ra = ra
-	s.idx = newShuffler(s.cfg, 1, iplan)
-	s.idxBuf = make([]float64, g)
-	s.blk = make([]float64, g*int64(s.cols))
+	if s.idx == nil {
+		s.idx = newShuffler(s.cfg, 1, iplan)
+		s.idxBuf = make([]float64, g)
+		s.blk = make([]float64, g*int64(s.cols))
+	}
+	s.rows = nil // at most one store is held
 	s.n = n
 	_, err = s.idx.ingest(&indexReader{n: n}, n)
 	return err
@@ -525,7 +555,7 @@ type shuffler struct {
 
 func newShuffler(cfg shuffleConfig, cols int, plan memPlan) *shuffler {
 	pcg := rand.NewPCG(cfg.seed, 0x9e3779b97f4a7c15)
-	return &shuffler{cfg: cfg, cols: cols, plan: plan, pcg: pcg, rng: rand.New(pcg)}
+	return &shuffler{cfg: cfg, cols: cols, plan: plan, pcg: pcg, rng: rand.New(pcg), hint: -1}
 }
 
 // row returns row i of the store.
@@ -661,17 +691,20 @@ func (s *shuffler) spillStream(src Reader, peek []float64, hint int64) (int64, e
 }
 
 func (s *shuffler) prepareSpill() error {
-	if s.order != nil {
-		return nil
+	if cap(s.order) < s.plan.maxRows {
+		s.order = nil // the smaller one of an in-memory pass: free it first
+		s.order = make([]uint32, s.plan.maxRows)
 	}
-	s.order = make([]uint32, s.plan.maxRows)
-	s.wstage = make([]float64, s.plan.stageRows*s.cols)
+	if s.wstage == nil {
+		s.wstage = make([]float64, s.plan.stageRows*s.cols)
+	}
 	if s.rstage == nil {
 		s.rstage = make([]float64, s.plan.stageRows*s.cols)
 	}
-	s.cbuf = make([]byte, s.plan.cbufLen)
-	switch s.cfg.comp {
-	case SpillZstd:
+	if s.cbuf == nil {
+		s.cbuf = make([]byte, s.plan.cbufLen)
+	}
+	if s.cfg.comp == SpillZstd && s.enc == nil {
 		enc, err := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1),
 			zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithLowerEncoderMem(true),
 			zstd.WithWindowSize(1<<20))
@@ -680,6 +713,7 @@ func (s *shuffler) prepareSpill() error {
 		}
 		dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true))
 		if err != nil {
+			enc.Close()
 			return fmt.Errorf("stream: shuffle: %w", err)
 		}
 		s.enc, s.dec = enc, dec
@@ -899,8 +933,9 @@ func (s *shuffler) closeFile(f *spillFile) error {
 	return err
 }
 
-// close removes every file and releases the buffers.
-func (s *shuffler) close() error {
+// cleanup removes every file and forgets the pass, keeping the buffers and
+// the generator for another pass.
+func (s *shuffler) cleanup() error {
 	var err error
 	for len(s.open) > 0 {
 		if e := s.closeFile(s.open[0]); err == nil {
@@ -908,6 +943,14 @@ func (s *shuffler) close() error {
 		}
 	}
 	s.stack = nil
+	s.staged = nil
+	s.next, s.end, s.total, s.hint = 0, 0, 0, -1
+	return err
+}
+
+// close removes every file and releases the buffers.
+func (s *shuffler) close() error {
+	err := s.cleanup()
 	if s.enc != nil {
 		s.enc.Close()
 		s.enc = nil

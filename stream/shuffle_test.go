@@ -450,3 +450,47 @@ func TestShuffleNonFiniteValuesPass(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, w.Data(), 6)
 }
+
+func TestShuffledReset(t *testing.T) {
+	dir := t.TempDir()
+	big, small := indexed(3000, 2), indexed(30, 2)
+	opts := []ShuffleOption{WithSeed(5), WithMemory(4 << 10), WithTempDir(dir), withKeepNames()}
+	passes := func() [][]float64 {
+		s, err := NewShuffled(NewSliceReader(small, 2), opts...)
+		require.NoError(t, err)
+		defer s.Close()
+		var out [][]float64
+		// Alternate in-memory and spilling passes, and a random-access one.
+		for i, src := range []Reader{NewSliceReader(small, 2), NewSliceReader(big, 2), NewSliceReader(small, 2), FromMatrix(mat.NewDense(3000, 2, big)), NewSliceReader(big, 2)} {
+			if i > 0 {
+				s.Reset(src)
+			}
+			got, err := ReadAll(s)
+			require.NoError(t, err)
+			checkPermutation(t, got, len(got)/2, 2)
+			out = append(out, got)
+		}
+		return out
+	}
+	a, b := passes(), passes()
+	assert.Equal(t, a, b, "the sequence of passes is reproducible")
+	assert.NotEqual(t, a[0], a[2], "each pass draws a new permutation")
+	assert.NotEqual(t, a[1], a[4])
+	requireEmptyDir(t, dir)
+
+	// Steady state: a reset in-memory pass allocates nothing new.
+	s, err := NewShuffled(NewSliceReader(big, 2))
+	require.NoError(t, err)
+	defer s.Close()
+	d := Discard(2)
+	r := NewSliceReader(big, 2)
+	allocs := testing.AllocsPerRun(10, func() {
+		_ = r.Rewind()
+		s.Reset(r)
+		if _, err := s.WriteTo(d); err != nil {
+			t.Fatal(err)
+		}
+	})
+	assert.Zero(t, allocs)
+	assert.Panics(t, func() { s.Reset(NewSliceReader(big, 1)) })
+}
