@@ -237,3 +237,29 @@ func ExampleDataError() {
 	// loading: a.csv:7: row 6, column 3 (byte 120): field "x1" is not a number: stream: malformed input
 	// true false
 }
+
+// Reset shuffles again, once per epoch, without reallocating: each pass is
+// a new permutation, and the sequence of passes is reproducible.
+func ExampleShuffled_Reset() {
+	a := []float64{0, 1, 2, 3, 4, 5, 6, 7}
+	r := stream.NewSliceReader(a, 1)
+	s, err := stream.NewShuffled(r, stream.WithSeed(3))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer s.Close()
+	for epoch := range 3 {
+		if epoch > 0 {
+			_ = r.Rewind()
+			s.Reset(r)
+		}
+		sum := stream.Discard(1)
+		n, err := stream.Copy(sum, s) // Copy uses s.WriteTo
+		fmt.Println(epoch, n, err)
+	}
+	// Output:
+	// 0 8 <nil>
+	// 1 8 <nil>
+	// 2 8 <nil>
+}
