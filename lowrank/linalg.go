@@ -28,7 +28,13 @@ func gaussian(x []float64, rng *rand.Rand) {
 // by a fresh random vector and orthogonalized again, so the result always
 // has k orthonormal rows. coef is scratch of length ≥ k.
 func orthoRows(q []float64, k, d int, coef []float64, rng *rand.Rand) {
-	for i := range k {
+	orthoRowsFrom(q, 0, k, d, coef, rng)
+}
+
+// orthoRowsFrom is orthoRows for rows start…end−1 when rows 0…start−1 are
+// already orthonormal (they are not changed).
+func orthoRowsFrom(q []float64, start, end, d int, coef []float64, rng *rand.Rand) {
+	for i := start; i < end; i++ {
 		row := q[i*d : (i+1)*d]
 		for attempt := 0; ; attempt++ {
 			before := kernel.Nrm2(row)

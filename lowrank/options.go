@@ -174,7 +174,7 @@ func WithBlockRows(b int) Option {
 }
 
 // WithTol sets the convergence tolerance of the Gram route's eigen
-// iteration: it stops when every one of the top r+1 Ritz pairs (θ, v) of AᵀA
+// iteration: it stops when every one of the top r Ritz pairs (θ, v) of AᵀA
 // has residual ‖AᵀA v − θ v‖ ≤ tol·θ_1. The default is 1e-10.
 func WithTol(tol float64) Option {
 	return func(c *config) error {
@@ -186,7 +186,7 @@ func WithTol(tol float64) Option {
 	}
 }
 
-// WithMaxIter caps the Gram route's eigen iterations (default 1000).
+// WithMaxIter caps the Gram route's Krylov restarts (default 1000).
 func WithMaxIter(n int) Option {
 	return func(c *config) error {
 		if n < 1 {
