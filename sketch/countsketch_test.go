@@ -289,6 +289,16 @@ func TestOblMerge(t *testing.T) {
 					oblClose(t, whole.Sketch(nil), s1.Sketch(nil), 1e-12)
 				}
 			}
+			// Merging a sketch into itself doubles it: S(A+A).
+			self := oblMustMake(t, c, d, m, sketch.WithSeed(9))
+			oblWriteIn(t, self, oblRandom(3, 5, d), 5)
+			once := self.Sketch(nil)
+			require.NoError(t, c.merge(self, self))
+			for i, v := range self.Sketch(nil) {
+				require.InDelta(t, 2*once[i], v, 1e-12*(1+math.Abs(v)))
+			}
+			require.Equal(t, int64(10), self.Rows())
+
 			// Incompatible: seed, m, cols.
 			x := oblMustMake(t, c, d, m, sketch.WithSeed(1))
 			for _, y := range []oblSketch{
@@ -558,4 +568,13 @@ func TestCountSketchColumn(t *testing.T) {
 	}
 	require.Len(t, seen, 7)
 	require.Panics(t, func() { cs.Column(-1) })
+}
+
+func TestOblMergeNil(t *testing.T) {
+	cs, _ := sketch.NewCountSketch(2, 3)
+	require.NoError(t, cs.Merge(nil))
+	o, _ := sketch.NewOSNAP(2, 3, 2)
+	require.NoError(t, o.Merge(nil))
+	g, _ := sketch.NewGaussian(2, 3)
+	require.NoError(t, g.Merge(nil))
 }
