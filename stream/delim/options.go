@@ -164,9 +164,9 @@ func MaxLineBytes(n int) Option {
 
 // HeaderNames makes the Writer start with a header line of these column
 // names (quoted when they contain the separator, a quote or a line break).
-// There must be one name per column. A Reader detects the header by itself
-// unless every name looks like a number ("0,1,2"): read such a file back
-// with Header(1).
+// There must be one name per column. A Reader detects such a header by
+// itself only when no name looks like a number; read a file with names like
+// "0,1,2" or "x,1" back with Header(1).
 func HeaderNames(names []string) Option {
 	return func(c *config) error {
 		c.names = append([]string{}, names...)
