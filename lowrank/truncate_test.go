@@ -328,3 +328,39 @@ func (g *growing) ReadRows(dst []float64) (int, error) {
 	}
 	return 1, nil
 }
+
+// TestGramKrylov exercises the Gram route's block Krylov path (d > 4(r+p)):
+// a flat noise spectrum, a tie at σ_r = σ_{r+1}, and exact low rank (the
+// Krylov blocks become dependent and are refilled with random vectors).
+func TestGramKrylov(t *testing.T) {
+	n, d, r := 300, 120, 4
+	noise := randMatrix(n, d, testRand(31))
+	ref := refValues(t, noise, n, d)
+	res, err := GramTruncate(stream.NewSliceReader(noise, d), r, WithOversample(6))
+	require.NoError(t, err)
+	require.True(t, res.Converged)
+	assert.Greater(t, res.Iterations, 1)
+	for i := range r {
+		assert.InDelta(t, ref[i], res.Sigma[i], 1e-8*ref[0])
+	}
+	assert.InDelta(t, ref[r], res.NextSigma, 1e-6*ref[0])
+	assert.InDelta(t, math.Sqrt(tailOf(ref, r)), errorAVV(noise, n, d, res.V, r), 1e-9*ref[0])
+	assert.LessOrEqual(t, res.TailLower, tailOf(ref, r)*(1+1e-12))
+
+	tied := withSpectrum(n, d, []float64{10, 8, 6, 5, 5, 2, 1, 0.5}, testRand(32))
+	res, err = GramTruncate(stream.NewSliceReader(tied, d), 4, WithOversample(6))
+	require.NoError(t, err)
+	assert.False(t, res.Unique)
+	res, err = GramTruncate(stream.NewSliceReader(tied, d), 3, WithOversample(6))
+	require.NoError(t, err)
+	assert.True(t, res.Unique)
+	assert.InDelta(t, 1, res.Gap, 1e-8)
+
+	low := withSpectrum(n, d, []float64{3, 2, 1}, testRand(33))
+	res, err = GramTruncate(stream.NewSliceReader(low, d), 5, WithOversample(6))
+	require.NoError(t, err)
+	assert.Equal(t, 3, res.Rank)
+	assert.True(t, res.Unique)
+	assert.InDelta(t, 0, res.TailEnergy, 1e-9)
+	assert.InDeltaSlice(t, []float64{3, 2, 1}, res.Sigma, 1e-9)
+}
