@@ -42,7 +42,7 @@ func ExampleFile_Source() {
 	_, _ = w.WriteRows([]float64{10, 20, 30})
 	_ = w.Close()
 
-	f, _ := matfile.Open(path) // uncompressed on disk: memory-mapped
+	f, _ := matfile.Open(path) // uncompressed on disk: random access
 	defer f.Close()
 	ra := f.Source().(stream.RowReaderAt)
 	row := make([]float64, 1)
@@ -64,4 +64,17 @@ func ExampleFromName() {
 	// Output:
 	// safetensors none
 	// raw s2
+}
+
+func ExampleFormat() {
+	f, err := matfile.ParseFormat("NPY")
+	fmt.Println(f, err, f == matfile.NPY)
+	// Output: npy <nil> true
+}
+
+func ExampleCompression() {
+	c, _ := matfile.ParseCompression("gz")
+	d, _ := matfile.DetectCompression([]byte{0x28, 0xb5, 0x2f, 0xfd})
+	fmt.Println(c, d)
+	// Output: gzip zstd
 }

@@ -7,9 +7,10 @@
 // file name's extension once compression extensions are stripped (.csv,
 // .tsv, .txt, .mtx, .npy, .safetensors, and .raw/.f64/.f32 for headerless
 // floats, which need the Cols option). "-" is standard input. An
-// uncompressed .npy, raw or safetensors file on disk is memory-mapped, so
-// its reader (File.Source) is a stream.RowReaderAt and stream.Rewinder and
-// can be shuffled with no spill.
+// uncompressed .npy, raw or safetensors file on disk is read through ReadAt
+// (pread, or a memory map with the Mmap option), so its reader (File.Source)
+// is a stream.RowReaderAt and stream.Rewinder and can be shuffled with no
+// spill.
 //
 // [Create] picks format and compression from the name ("a.npy.zst",
 // "b.csv.gz", "c.raw.s2", "d.safetensors") or from the Format and
@@ -140,7 +141,7 @@ type config struct {
 	memoryBudget   int64
 	rows           int64
 	float32        bool
-	noMmap         bool
+	mmap           bool
 	stdin          io.Reader
 	stdout         io.Writer
 	tempDir        string
@@ -198,9 +199,12 @@ func KnownRows(n int64) Option { return func(c *config) { c.rows = n } }
 // raw float32).
 func Float32() Option { return func(c *config) { c.float32 = true } }
 
-// NoMmap makes Open read uncompressed files through ReadAt calls instead of
-// a memory map.
-func NoMmap() Option { return func(c *config) { c.noMmap = true } }
+// Mmap makes Open memory-map an uncompressed .npy, raw or safetensors file
+// instead of reading it with pread calls (the default). Reads then make no
+// system calls, but every page touched counts in the process's resident
+// set until unmapped — for a shuffle, the whole file — which is why it is
+// not the default.
+func Mmap() Option { return func(c *config) { c.mmap = true } }
 
 // Stdin sets what "-" reads (default os.Stdin).
 func Stdin(r io.Reader) Option { return func(c *config) { c.stdin = r } }

@@ -114,7 +114,7 @@ func TestRandomAccessSource(t *testing.T) {
 	for _, name := range []string{"a.npy", "a.f64", "a.safetensors"} {
 		p := filepath.Join(dir, name)
 		writeFile(t, p, x, 4)
-		for _, opts := range [][]Option{{Cols(4)}, {Cols(4), NoMmap()}} {
+		for _, opts := range [][]Option{{Cols(4)}, {Cols(4), Mmap()}} {
 			f, err := Open(p, opts...)
 			require.NoError(t, err)
 			ra, ok := f.Source().(stream.RowReaderAt)

@@ -85,7 +85,7 @@ type File struct {
 	format      Format
 	compression Compression
 	src         stream.Reader
-	random      bool // src reads a memory map or file through ReadAt
+	random      bool // src reads the file (or a memory map of it) through ReadAt
 	closers     []func() error
 	c           config
 }
@@ -93,7 +93,7 @@ type File struct {
 // Open opens the matrix file at path ("-" is standard input; see the
 // package doc for detection). Options: WithFormat, WithCompression, Cols
 // and Dtype (raw), Tensor (safetensors), AllowNonFinite, FortranBudget,
-// MemoryBudget, Columns and DropColumns (CSV/TSV), NoMmap, Stdin.
+// MemoryBudget, Columns and DropColumns (CSV/TSV), Mmap, Stdin.
 func Open(path string, opts ...Option) (*File, error) {
 	c := newConfig(opts)
 	if path == "-" {
@@ -118,8 +118,8 @@ func NewReader(r io.Reader, name string, opts ...Option) (*File, error) {
 	return newFile(r, name, newConfig(opts))
 }
 
-// openOS opens f: memory-mapped when it is an uncompressed regular file of
-// a fixed-row format, streamed otherwise.
+// openOS opens f: random access (ReadAt, or a memory map) when it is an
+// uncompressed regular file of a fixed-row format, streamed otherwise.
 func openOS(f *os.File, path string, c config) (*File, error) {
 	st, err := f.Stat()
 	if err != nil {
@@ -154,7 +154,7 @@ func openOS(f *os.File, path string, c config) (*File, error) {
 		if format == NPY || format == Raw || format == Safetensors {
 			file := &File{name: path, format: format, compression: None, c: c, random: true}
 			var ra io.ReaderAt = f
-			if !c.noMmap {
+			if c.mmap {
 				if m, err := mmap.Open(path); err == nil {
 					ra = m
 					file.closers = append(file.closers, m.Close)
@@ -391,8 +391,8 @@ func (f *File) Rows() int64 {
 // ReadRows reads up to len(dst)/Cols rows. See stream.Reader.
 func (f *File) ReadRows(dst []float64) (int, error) { return f.src.ReadRows(dst) }
 
-// Rewind starts over from the first row: in place for a memory-mapped
-// file or a matrix held in memory, by reopening (and decompressing again)
+// Rewind starts over from the first row: in place for an uncompressed
+// fixed-row file or a matrix held in memory, by reopening (and decompressing again)
 // any other file on disk. Standard input and io.Readers cannot rewind: the
 // error wraps stream.ErrUnsupported.
 func (f *File) Rewind() error {

@@ -91,3 +91,9 @@ func ExampleRandomReader() {
 	fmt.Println(r.Info.Shape, n, rows)
 	// Output: [2 2] 1 [1 2 3 4]
 }
+
+func ExampleTensor() {
+	t := safetensors.Float32Tensor("w", []int64{1, 2}, []float64{0.5, -1})
+	fmt.Println(t.Name, t.Dtype, t.Shape, len(t.Data))
+	// Output: w float32 [1 2] 8
+}
