@@ -145,6 +145,7 @@ func TestErrors(t *testing.T) {
 		{"unterminated quote", "1,2\n\"3,4\n", nil, stream.ErrFormat, 2, 2, 1, 4, "quoted"},
 		{"typo in first line is no header", "1,x\n3,4\n", nil, stream.ErrFormat, 1, 1, 2, 2, `"x"`},
 		{"comment after data", "1,2 # c\n", nil, stream.ErrFormat, 1, 1, 2, 2, "non-numeric"},
+		{"empty first line is no header", ",\n1,2\n", nil, stream.ErrFormat, 1, 1, 1, 0, "empty field"},
 		{"after comments", "# c\n\n1,2\n3,z\n", nil, stream.ErrFormat, 4, 2, 2, 11, `"z"`},
 	}
 	for _, c := range cases {

@@ -132,22 +132,25 @@ func (r *Reader) start() error {
 	}
 }
 
-// isHeader reports whether no field of line parses as a number.
+// isHeader reports whether line has a non-empty field and no field of it
+// parses as a number.
 func (r *Reader) isHeader(line []byte) bool {
 	i := 0
+	named := false
 	for {
 		s, e, next, ok := fieldBounds(line, i, r.cfg.sep)
 		if !ok {
-			return true // a malformed quote: not a number
+			return false // a malformed quote: let the data path report it
 		}
 		f := trimSpace(line[s:e], r.cfg.sep)
 		if len(f) > 0 {
-			if _, err := strconv.ParseFloat(unsafeString(f), 64); err == nil || isRange(err) {
+			if _, err := ParseFloat(f); err == nil || isRange(err) {
 				return false
 			}
+			named = true
 		}
 		if next < 0 {
-			return true
+			return named
 		}
 		i = next
 	}
