@@ -399,10 +399,15 @@ func (f *FrequentDirections) UnmarshalBinary(b []byte) error {
 	if dec.Err() == nil {
 		data = dec.Float64s("B", nil, nrows*d)
 	}
-	for i, v := range data {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			dec.Fail("B value %d is not finite", i)
-			break
+	total := 0.0
+	for i := 0; dec.Err() == nil && i < len(data)/max(d, 1); i++ {
+		r := data[i*d : (i+1)*d]
+		s := kernel.Dot(r, r) // NaN or Inf for a non-finite value, or an overflowing norm
+		total += s
+		if math.IsNaN(total) || math.IsInf(total, 0) {
+			dec.Fail("row %d of B is not finite, or ‖B‖²_F overflows", i)
+		} else if i < ortho && math.Abs(sq[i]-s) > 1e-6*s {
+			dec.Fail("stored squared norm %g of row %d disagrees with the row (%g)", sq[i], i, s)
 		}
 	}
 	if err := dec.Finish(); err != nil {

@@ -106,7 +106,7 @@ func (e *symEig) values(g []float64, n int) []float64 {
 // values, as the rows of a k×n matrix (valid until the next call).
 func (e *symEig) vectors(k int) []float64 {
 	n := e.n0
-	if e.usedFB {
+	if e.usedFB || k == 0 {
 		return e.vecs[:k*n]
 	}
 	if !e.inverseIteration(k) {

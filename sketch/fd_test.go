@@ -366,3 +366,19 @@ func TestFDTopK(t *testing.T) {
 	after, _ := f.MarshalBinary()
 	assert.Equal(t, before, after)
 }
+
+func TestFDEqualTopValues(t *testing.T) {
+	// Orthogonal rows of equal norm: the ℓ top eigenvalues tie, so a shrink
+	// keeps no row at all (p = 0).
+	d, ell := 6, 3
+	var a []float64
+	for i := range 60 {
+		row := make([]float64, d)
+		row[i%d] = 2
+		a = append(a, row...)
+	}
+	f, _ := sketch.NewFrequentDirections(d, ell)
+	writeRowByRow(t, f, a)
+	require.Positive(t, f.Shrinks())
+	fdCheck(t, a, d, f)
+}

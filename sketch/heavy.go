@@ -486,10 +486,10 @@ func (h *HeavyRows) UnmarshalBinary(b []byte) error {
 		}
 	}
 	data := d.Float64s("held rows", nil, n*cols)
-	for i, v := range data {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			d.Fail("held row value %d is not finite", i)
-			break
+	for i := 0; d.Err() == nil && i < len(data)/cols; i++ {
+		r := data[i*cols : (i+1)*cols]
+		if s := kernel.Dot(r, r); math.IsNaN(s) || math.IsInf(s, 0) || math.Abs(norm2[i]-s) > 1e-6*s {
+			d.Fail("held row %d: squared norm %g stored, %g computed", idx[i], norm2[i], s)
 		}
 	}
 	if err := d.Finish(); err != nil {
