@@ -203,4 +203,3 @@ func FuzzFDInvariants(f *testing.F) {
 		}
 	})
 }
-
