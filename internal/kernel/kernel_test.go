@@ -219,9 +219,9 @@ func TestAxpyAxpByScal(t *testing.T) {
 		for n := range 68 {
 			for _, alpha := range scalars {
 				for _, beta := range betas {
-					off := (n + int(alpha)) & 1
+					off := (3*n + int(alpha) + 8) % 8
 					x := newGMat(rng, 1, n, 0, off)
-					y := newGMat(rng, 1, n, 0, 1-off)
+					y := newGMat(rng, 1, n, 0, (n+int(beta)+8)%8)
 					if beta == 0 && n > 0 {
 						y.set(0, n-1, math.NaN()) // AxpBy with β = 0 must overwrite it
 					}
@@ -248,7 +248,7 @@ func TestAxpyAxpByScal(t *testing.T) {
 					y.checkUntouched(t, "y", func(int, int) bool { return true })
 				}
 				// Scal is exact: one rounded multiply per element.
-				x := newGMat(rng, 1, n, 0, n&1)
+				x := newGMat(rng, 1, n, 0, (n+int(alpha)+8)%8)
 				Scal(alpha, x.data())
 				for i := range n {
 					require.Equal(t, alpha*x.orAt(0, i), x.at(0, i), "Scal n=%d α=%v", n, alpha)

@@ -172,6 +172,34 @@ TEXT ·axpyAVX512(SB), NOSPLIT, $0-56
 	MOVQ         x_base+8(FP), SI
 	MOVQ         x_len+16(FP), CX
 	MOVQ         y_base+32(FP), DI
+
+	// Peel up to 7 elements so that the loads and stores of y are 64-byte
+	// aligned (each element is computed alone, so this cannot change the
+	// result).
+	MOVQ  DI, AX
+	NEGQ  AX
+	ANDQ  $63, AX
+	SHRQ  $3, AX
+	JZ    axpy512_aligned
+	CMPQ  AX, CX
+	CMOVQGT CX, AX
+	MOVQ  AX, R8
+	MOVQ  $1, DX
+	MOVQ  AX, R9
+	MOVQ  R9, CX
+	SHLQ  CX, DX
+	DECQ  DX
+	KMOVW DX, K1
+	MOVQ  x_len+16(FP), CX
+	SUBQ  R8, CX
+	VMOVUPD.Z   (SI), K1, Z0
+	VMOVUPD.Z   (DI), K1, Z4
+	VFMADD231PD Z0, Z31, Z4
+	VMOVUPD     Z4, K1, (DI)
+	LEAQ        (SI)(R8*8), SI
+	LEAQ        (DI)(R8*8), DI
+
+axpy512_aligned:
 	CMPQ         CX, $32
 	JLT          axpy512_tail8
 
@@ -299,6 +327,29 @@ TEXT ·scalAVX512(SB), NOSPLIT, $0-32
 	VBROADCASTSD alpha+0(FP), Z31
 	MOVQ         x_base+8(FP), DI
 	MOVQ         x_len+16(FP), CX
+
+	// Peel up to 7 elements so that the loads and stores are 64-byte aligned.
+	MOVQ  DI, AX
+	NEGQ  AX
+	ANDQ  $63, AX
+	SHRQ  $3, AX
+	JZ    scal512_aligned
+	CMPQ  AX, CX
+	CMOVQGT CX, AX
+	MOVQ  AX, R8
+	MOVQ  $1, DX
+	MOVQ  AX, CX
+	SHLQ  CX, DX
+	DECQ  DX
+	KMOVW DX, K1
+	MOVQ  x_len+16(FP), CX
+	SUBQ  R8, CX
+	VMOVUPD.Z (DI), K1, Z0
+	VMULPD    Z0, Z31, Z0
+	VMOVUPD   Z0, K1, (DI)
+	LEAQ      (DI)(R8*8), DI
+
+scal512_aligned:
 	CMPQ         CX, $32
 	JLT          scal512_tail8
 

@@ -28,14 +28,14 @@ func TestGemvGemvT(t *testing.T) {
 	for range cases {
 		m, n := pickSize(rng), pickSize(rng)
 		alpha, beta := scalars[rng.IntN(len(scalars))], scalars[rng.IntN(len(scalars))]
-		a := newGMat(rng, m, n, rng.IntN(4), rng.IntN(2))
+		a := newGMat(rng, m, n, rng.IntN(4), rng.IntN(8))
 		for _, trans := range []bool{false, true} {
 			nx, ny := n, m
 			if trans {
 				nx, ny = m, n
 			}
 			x := newGMat(rng, 1, nx, 0, rng.IntN(2))
-			y := newGMat(rng, 1, ny, 0, rng.IntN(2))
+			y := newGMat(rng, 1, ny, 0, rng.IntN(8))
 			if beta == 0 && ny > 0 {
 				y.set(0, rng.IntN(ny), math.NaN())
 			}

@@ -93,18 +93,34 @@ func gemvTAVX2(m, n int, alpha float64, a []float64, lda int, x []float64, beta 
 var tilerAVX2 = &tiler{mr: 6, nr: 8, transpose: transpose8, full: tile6x8AVX2}
 
 func gramUpdateAVX2(b, d int, alpha float64, a []float64, lda int, c []float64, ldc int) {
+	if small(d, d, b) {
+		gramUpdateGeneric(b, d, alpha, a, lda, c, ldc)
+		return
+	}
 	op := operand{a, lda, 1}
 	outer(tilerAVX2, d, d, b, alpha, op, op, 1, c, ldc, true)
 }
 
 func gemmNNAVX2(m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	if small(m, n, k) {
+		gemmNNGeneric(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
 	outer(tilerAVX2, m, n, k, alpha, operand{a, 1, lda}, operand{b, ldb, 1}, beta, c, ldc, false)
 }
 
 func gemmNTAVX2(m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	if small(m, n, k) {
+		gemmNTGeneric(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
 	outer(tilerAVX2, m, n, k, alpha, operand{a, 1, lda}, operand{b, 1, ldb}, beta, c, ldc, false)
 }
 
 func gemmTNAVX2(m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	if small(m, n, k) {
+		gemmTNGeneric(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
 	outer(tilerAVX2, m, n, k, alpha, operand{a, lda, 1}, operand{b, ldb, 1}, beta, c, ldc, false)
 }

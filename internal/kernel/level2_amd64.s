@@ -115,6 +115,39 @@ TEXT ·axpy4AVX512(SB), NOSPLIT, $0-40
 	VBROADCASTSD 24(DX), Z27
 	MOVQ         y+32(FP), DI
 	XORQ         SI, SI
+
+	// Peel up to 7 columns so that the loads of the first row (and of all
+	// four when lda is a multiple of 8) are 64-byte aligned; each column is
+	// computed alone, so this cannot change the result.
+	MOVQ  R8, BX
+	NEGQ  BX
+	ANDQ  $63, BX
+	SHRQ  $3, BX
+	JZ    a4_aligned
+	CMPQ  BX, CX
+	CMOVQGT CX, BX
+	MOVQ  CX, R12
+	MOVQ  BX, CX
+	MOVQ  $1, DX
+	SHLQ  CX, DX
+	DECQ  DX
+	KMOVW DX, K1
+	MOVQ  R12, CX
+	SUBQ  BX, CX
+	VMOVUPD.Z   (DI), K1, Z0
+	VMOVUPD.Z   (R8), K1, Z18
+	VMOVUPD.Z   (R9), K1, Z19
+	VMOVUPD.Z   (R10), K1, Z20
+	VMOVUPD.Z   (R11), K1, Z21
+	VFMADD231PD Z18, Z24, Z0
+	VFMADD231PD Z19, Z25, Z0
+	VFMADD231PD Z20, Z26, Z0
+	VFMADD231PD Z21, Z27, Z0
+	VMOVUPD     Z0, K1, (DI)
+	SHLQ        $3, BX
+	MOVQ        BX, SI
+
+a4_aligned:
 	CMPQ         CX, $16
 	JLT          a4_tail8
 

@@ -221,6 +221,12 @@ func outer(t *tiler, m, n, k int, alpha float64, x, y operand, beta float64, c [
 	packPool.Put(buf)
 }
 
+// small reports whether an m×n×k product is too thin for packing to pay (a
+// single row or column of C: 4–10× slower through the tiles). Then the
+// generic loops run, which still use the assembly Dot and Axpy through the
+// dispatch variables.
+func small(m, n, k int) bool { return m < 2 || n < 2 }
+
 var tilerAVX512 = &tiler{mr: 8, nr: 16, transpose: transpose8Fast, full: tile8x16FullAVX512, masked: tile8x16AVX512}
 
 // transpose8AVX512 sets dst[c·dstStride+r] = src[r·srcStride+c] for r < 8
@@ -249,18 +255,34 @@ func tile8x16FullAVX512(kc int, a, b, c *float64, ldc int, alpha, beta float64) 
 }
 
 func gramUpdateAVX512(b, d int, alpha float64, a []float64, lda int, c []float64, ldc int) {
+	if small(d, d, b) {
+		gramUpdateGeneric(b, d, alpha, a, lda, c, ldc)
+		return
+	}
 	op := operand{a, lda, 1}
 	outer(tilerAVX512, d, d, b, alpha, op, op, 1, c, ldc, true)
 }
 
 func gemmNNAVX512(m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	if small(m, n, k) {
+		gemmNNGeneric(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
 	outer(tilerAVX512, m, n, k, alpha, operand{a, 1, lda}, operand{b, ldb, 1}, beta, c, ldc, false)
 }
 
 func gemmNTAVX512(m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	if small(m, n, k) {
+		gemmNTGeneric(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
 	outer(tilerAVX512, m, n, k, alpha, operand{a, 1, lda}, operand{b, 1, ldb}, beta, c, ldc, false)
 }
 
 func gemmTNAVX512(m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	if small(m, n, k) {
+		gemmTNGeneric(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
 	outer(tilerAVX512, m, n, k, alpha, operand{a, lda, 1}, operand{b, ldb, 1}, beta, c, ldc, false)
 }
