@@ -55,3 +55,15 @@ func ExampleWriter() {
 	// 0.1	0.3333333333333333	1e+21
 	// -2	0	5
 }
+
+func ExampleParseFloat() {
+	for _, s := range []string{"0.1", "-2.5e-3", "12345678901234567890", "x"} {
+		v, err := delim.ParseFloat([]byte(s))
+		fmt.Println(v, err)
+	}
+	// Output:
+	// 0.1 <nil>
+	// -0.0025 <nil>
+	// 1.2345678901234567e+19 <nil>
+	// 0 strconv.ParseFloat: parsing "x": invalid syntax
+}
