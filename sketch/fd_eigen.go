@@ -44,7 +44,7 @@ type symEig struct {
 	te    []float64 // T's off-diagonal, kept
 	tau   []float64 // reflector scalars
 	p     []float64 // n: Gemv result in the reduction; k: in the back-transform
-	u0    []float64 // LU of T − λI: diagonal of U
+	u0    []float64 // LU of T − λI: reciprocals of the diagonal of U
 	u1    []float64 // first superdiagonal
 	u2    []float64 // second superdiagonal
 	l     []float64 // multipliers
@@ -225,6 +225,9 @@ func (e *symEig) factor(lambda, pivmin float64) {
 		p = math.Copysign(pivmin, p)
 	}
 	e.u0[n-1] = p
+	for i, u := range e.u0[:n] { // solve multiplies by the reciprocals
+		e.u0[i] = 1 / u
+	}
 }
 
 // solve overwrites y with (T − λI)⁻¹·y using the factorisation.
@@ -237,12 +240,14 @@ func (e *symEig) solve(y []float64) {
 			y[i+1] -= e.l[i] * y[i]
 		}
 	}
-	y[n-1] /= e.u0[n-1]
+	r0, r1, r2 := e.u0[:n], e.u1[:n], e.u2[:n]
+	y = y[:n]
+	y[n-1] *= r0[n-1]
 	if n >= 2 {
-		y[n-2] = (y[n-2] - e.u1[n-2]*y[n-1]) / e.u0[n-2]
+		y[n-2] = (y[n-2] - r1[n-2]*y[n-1]) * r0[n-2]
 	}
 	for i := n - 3; i >= 0; i-- {
-		y[i] = (y[i] - e.u1[i]*y[i+1] - e.u2[i]*y[i+2]) / e.u0[i]
+		y[i] = (y[i] - r1[i]*y[i+1] - r2[i]*y[i+2]) * r0[i]
 	}
 }
 
@@ -303,6 +308,14 @@ func (e *symEig) inverseIteration(k int) bool {
 			}
 			if growth*tn > 1e6 {
 				converged = true
+				// Growth ≥ 1e12/‖T‖ means the start vector's component
+				// along the wanted eigenvector was amplified 1e12 times
+				// more than any other at distance ≥ 1e-3·‖T‖ (those closer
+				// are in the cluster and were projected out): the vector is
+				// accurate to rounding already.
+				if growth*tn > 1e12 {
+					break
+				}
 			}
 		}
 		if !converged {
