@@ -160,7 +160,7 @@ func power(name string, op operator, opts []Option) (Result, error) {
 			break
 		}
 		kernel.Axpy(theta, z, y) // back to AᵀAz
-		kernel.AxpBy(1/kernel.Nrm2(y), y, 0, z)
+		unitTo(z, y, kernel.Nrm2(y))
 	}
 	res.Rows = op.rows()
 	res.Vector = z
@@ -267,7 +267,7 @@ func lanczos(name string, op operator, opts []Option) (Result, error) {
 		for i := range k {
 			kernel.Axpy(vecs[i*k+0], v[i*d:(i+1)*d], x)
 		}
-		kernel.Scal(1/kernel.Nrm2(x), x)
+		unitTo(x, x, kernel.Nrm2(x))
 		if done || passes >= maxPasses {
 			res.Converged = done
 			break

@@ -73,11 +73,18 @@ func NewOja(cols int, opts ...Option) (*Oja, error) {
 	if math.IsNaN(cfg.sched.c) {
 		cfg.sched = Frobenius(float64(cols))
 	}
-	d := cols
-	buf := make([]float64, 4*d)
-	o := &Oja{cfg: cfg, d: d, z: buf[:d], w: buf[d : 2*d : 2*d], snapCur: buf[2*d : 3*d : 3*d], snapPrev: buf[3*d:]}
+	o := &Oja{cfg: cfg, d: cols}
+	o.alloc()
 	o.Reset()
 	return o, nil
+}
+
+// alloc sizes the vectors for o.d; z and w are adjacent so that Reset can
+// draw both from one Gaussian start.
+func (o *Oja) alloc() {
+	d := o.d
+	buf := make([]float64, 4*d)
+	o.z, o.w, o.snapCur, o.snapPrev = buf[:d], buf[d:2*d:2*d], buf[2*d:3*d:3*d], buf[3*d:]
 }
 
 // Cols returns the number of columns d.
@@ -101,21 +108,35 @@ func (o *Oja) Reset() {
 	o.cur, o.prev = window{}, window{}
 }
 
-func (s Schedule) eta(t int64, f float64) float64 {
+// rate returns η_t as num/den; the step η·p is computed as num·(p/den),
+// which stays finite when F_t is subnormal.
+func (s Schedule) rate(t int64, f float64) (num, den float64) {
 	switch s.kind {
 	case schedFixed:
-		return s.c
+		return s.c, 1
 	case schedInvT:
-		return s.c / float64(t)
+		return s.c, float64(t)
 	case schedInvSqrtT:
-		return s.c / math.Sqrt(float64(t))
+		return s.c, math.Sqrt(float64(t))
 	case schedFrobenius:
-		if f == 0 {
-			return 0
-		}
-		return s.c / f
+		return s.c, f
 	}
-	return 0
+	return 0, 1
+}
+
+// bigStep reports whether the update ep·a of a row with ‖a‖² = s would
+// dwarf an iterate of norm about one, so that it is taken as
+// z ← z/ep + a (same direction) to stay within range.
+func bigStep(ep, s float64) bool { return math.Abs(ep)*math.Sqrt(s) > 0x1p400 }
+
+// stepTo applies z ← z + ep·a, or z ← z/ep + a when bigStep.
+func stepTo(z, a []float64, ep, s float64) {
+	if bigStep(ep, s) {
+		unitTo(z, z, ep)
+		kernel.Axpy(1, a, z)
+		return
+	}
+	kernel.Axpy(ep, a, z)
 }
 
 const (
@@ -154,14 +175,20 @@ func (o *Oja) WriteRows(src []float64) (int, error) {
 			o.cur.sw += qp * qp / wp2
 		}
 		o.cur.n++
-		eta := o.cfg.sched.eta(o.t, o.f)
-		if eta != 0 {
-			ep, eq := eta*p, eta*q
-			kernel.Axpy(ep, a, z)
-			kernel.Axpy(eq, a, w)
-			o.nz2 += ep * (2*p + ep*s)
-			o.nw2 += eq * (2*q + eq*s)
-			o.zw += ep*q + eq*p + ep*eq*s
+		num, den := o.cfg.sched.rate(o.t, o.f)
+		if num != 0 && den != 0 {
+			ep, eq := num*(p/den), num*(q/den)
+			if bigStep(ep, s) || bigStep(eq, s) {
+				stepTo(z, a, ep, s)
+				stepTo(w, a, eq, s)
+				o.normalize()
+			} else {
+				kernel.Axpy(ep, a, z)
+				kernel.Axpy(eq, a, w)
+				o.nz2 += ep * (2*p + ep*s)
+				o.nw2 += eq * (2*q + eq*s)
+				o.zw += ep*q + eq*p + ep*eq*s
+			}
 		}
 		o.sinceNorm++
 		if o.nz2 > normHi || o.nz2 < normLo || o.nw2 > normHi || o.nw2 < normLo || o.sinceNorm == 64 {
@@ -182,11 +209,11 @@ func (o *Oja) normalize() {
 	if n == 0 || math.IsInf(n, 0) || math.IsNaN(n) {
 		return
 	}
-	kernel.Scal(1/n, o.z)
+	unitTo(o.z, o.z, n)
 	o.nz2 = 1
 	kernel.Axpy(-kernel.Dot(o.w, o.z), o.z, o.w)
 	if m := kernel.Nrm2(o.w); m > 0 && !math.IsInf(m, 0) {
-		kernel.Scal(1/m, o.w)
+		unitTo(o.w, o.w, m)
 	}
 	o.nw2, o.zw = kernel.Dot(o.w, o.w), kernel.Dot(o.w, o.z)
 }
@@ -196,7 +223,7 @@ func (o *Oja) newEpoch() {
 	o.epochEnd *= 2
 	copy(o.snapPrev, o.snapCur)
 	n := kernel.Nrm2(o.z)
-	kernel.AxpBy(1/n, o.z, 0, o.snapCur)
+	unitTo(o.snapCur, o.z, n)
 }
 
 // Result returns the current estimate. It does not change the estimator's

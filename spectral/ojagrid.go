@@ -171,8 +171,13 @@ func (o *OjaGrid) WriteRows(src []float64) (int, error) {
 		for j, pj := range p {
 			o.cur[j] += pj * pj / o.nz2[j]
 			ep := o.eta[j] * pj
-			if ep != 0 {
-				kernel.Axpy(ep, a, o.z[j*d:(j+1)*d])
+			switch zj := o.z[j*d : (j+1)*d]; {
+			case ep == 0:
+			case bigStep(ep, s):
+				stepTo(zj, a, ep, s)
+				o.nz2[j] = kernel.Dot(zj, zj)
+			default:
+				kernel.Axpy(ep, a, zj)
 				o.nz2[j] += ep * (2*pj + ep*s)
 			}
 			renorm = renorm || o.nz2[j] > normHi || o.nz2[j] < normLo
@@ -198,7 +203,7 @@ func (o *OjaGrid) normalize() {
 	for j := range o.g {
 		z := o.z[j*d : (j+1)*d]
 		if n := kernel.Nrm2(z); n > 0 && !math.IsInf(n, 0) {
-			kernel.Scal(1/n, z)
+			unitTo(z, z, n)
 		}
 		o.nz2[j] = kernel.Dot(z, z)
 	}

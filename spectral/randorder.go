@@ -150,15 +150,20 @@ func NewRandomOrder(cols int, opts ...Option) (*RandomOrder, error) {
 	if r.init == 0 {
 		r.init = 64 * int64(r.p)
 	}
-	d, k := cols, r.k
+	r.alloc()
+	r.Reset()
+	return r, nil
+}
+
+// alloc sizes the fixed buffers for r.d and r.k.
+func (r *RandomOrder) alloc() {
+	d, k := r.d, r.k
 	buf := make([]float64, 3*k*d+d+chunkRows*(k+1))
 	r.zs, buf = buf[:k*d:k*d], buf[k*d:]
 	r.ys, buf = buf[:k*d:k*d], buf[k*d:]
 	r.tmp, buf = buf[:k*d:k*d], buf[k*d:]
 	r.zPrev, buf = buf[:d:d], buf[d:]
 	r.pbuf, r.nrm = buf[:chunkRows*k:chunkRows*k], buf[chunkRows*k:]
-	r.Reset()
-	return r, nil
 }
 
 // Cols returns the number of columns d.
@@ -338,7 +343,7 @@ func (r *RandomOrder) step(zs, ys, tmp, zPrev []float64, theta *[maxK]float64, s
 			kernel.Axpy(-kernel.Dot(c, col(zs, i)), col(zs, i), c)
 		}
 		if n := kernel.Nrm2(c); n > 0 && !math.IsInf(n, 0) {
-			kernel.AxpBy(1/n, c, 0, col(zs, j))
+			unitTo(col(zs, j), c, n)
 			continue
 		}
 		// Degenerate: keep the old column, orthogonalized.
@@ -347,7 +352,7 @@ func (r *RandomOrder) step(zs, ys, tmp, zPrev []float64, theta *[maxK]float64, s
 			kernel.Axpy(-kernel.Dot(z, col(zs, i)), col(zs, i), z)
 		}
 		if n := kernel.Nrm2(z); n > 0 {
-			kernel.Scal(1/n, z)
+			unitTo(z, z, n)
 		}
 	}
 	c := kernel.Dot(zPrev, col(zs, 0))
@@ -371,7 +376,7 @@ func (r *RandomOrder) inject(zs, scratch []float64) {
 		}
 		if n := kernel.Nrm2(scratch); n > best {
 			best = n
-			kernel.AxpBy(1/n, scratch, 0, zs[(k-1)*d:])
+			unitTo(zs[(k-1)*d:], scratch, n)
 		}
 	}
 }
@@ -389,7 +394,7 @@ func gaussianStart(seed uint64, zs []float64, k, d int) {
 			u := zs[p*d : (p+1)*d]
 			kernel.Axpy(-kernel.Dot(v, u), u, v)
 		}
-		kernel.Scal(1/kernel.Nrm2(v), v)
+		unitTo(v, v, kernel.Nrm2(v))
 	}
 }
 

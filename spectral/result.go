@@ -107,11 +107,22 @@ func Canonicalize(v []float64) {
 			best, arg = a, i
 		}
 	}
-	s := 1 / nrm
 	if v[arg] < 0 {
-		s = -s
+		nrm = -nrm
 	}
-	kernel.Scal(s, v)
+	unitTo(v, v, nrm)
+}
+
+// unitTo sets dst = src/n (n the norm of src, non-zero and finite), safely
+// when 1/n would overflow (a subnormal norm). dst may alias src.
+func unitTo(dst, src []float64, n float64) {
+	if inv := 1 / n; !math.IsInf(inv, 0) {
+		kernel.AxpBy(inv, src, 0, dst)
+		return
+	}
+	for i, v := range src {
+		dst[i] = v / n
+	}
 }
 
 // confident applies the one-pass rule.

@@ -1,0 +1,240 @@
+package spectral
+
+import (
+	"math"
+
+	"github.com/linstream/linstream/internal/binfmt"
+)
+
+// ErrCorrupt is wrapped by UnmarshalBinary errors: bytes that are not a
+// valid state of the receiver's type (bad magic, kind or version,
+// truncated, trailing bytes, or a field out of range). It is
+// binfmt.ErrCorrupt, shared by every linstream decoder.
+var ErrCorrupt = binfmt.ErrCorrupt
+
+const (
+	randomOrderVersion = 1
+	ojaVersion         = 1
+)
+
+// MarshalBinary encodes the estimator's whole state, so a long stream can
+// checkpoint and resume. It is AppendBinary(nil).
+func (r *RandomOrder) MarshalBinary() ([]byte, error) { return r.AppendBinary(nil) }
+
+// AppendBinary appends the encoding of the state to b and returns it; b is
+// not retained. Layout (version 1, after the 6-byte binfmt header of kind
+// KindRandomOrder; integers int64, floats IEEE bits, little-endian):
+//
+//	d, seed (uint64), declared rows n (0: unknown), blocks P, slack L,
+//	min gap, min stability,
+//	rows seen t, epoch start, epoch length, block length, block end,
+//	rows in the block, light rows in the block, blocks done,
+//	heavy rows h, heavy rows before the block,
+//	‖·‖² sum F, stability, Ritz values θ₁ θ₂ θ₃,
+//	iterates Z (k×d), light sums (k×d), z_prev (d), heavy rows (h×d)
+//	(each length-prefixed float64s; k = min(3, d)).
+func (r *RandomOrder) AppendBinary(b []byte) ([]byte, error) {
+	b = binfmt.AppendHeader(b, binfmt.KindRandomOrder, randomOrderVersion)
+	b = binfmt.AppendInt(b, r.d)
+	b = binfmt.AppendUint64(b, r.cfg.seed)
+	for _, v := range []int64{r.n, int64(r.p)} {
+		b = binfmt.AppendInt(b, int(v))
+	}
+	for _, v := range []float64{r.l, r.cfg.minGap, r.cfg.minStab} {
+		b = binfmt.AppendFloat64(b, v)
+	}
+	for _, v := range []int64{r.t, r.epochStart, r.epochLen, r.blockLen, r.blockEnd, r.blockRows, r.light, int64(r.blocks), int64(r.nHeavy), int64(r.blockHeavy)} {
+		b = binfmt.AppendInt(b, int(v))
+	}
+	for _, v := range []float64{r.f, r.stability, r.theta[0], r.theta[1], r.theta[2]} {
+		b = binfmt.AppendFloat64(b, v)
+	}
+	b = binfmt.AppendFloat64s(b, r.zs)
+	b = binfmt.AppendFloat64s(b, r.ys)
+	b = binfmt.AppendFloat64s(b, r.zPrev)
+	b = binfmt.AppendFloat64s(b, r.heavy[:r.nHeavy*r.d])
+	return b, nil
+}
+
+func allFinite(x []float64) bool {
+	for _, v := range x {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// UnmarshalBinary replaces r's state with the one encoded in b by
+// MarshalBinary (the receiver may be a zero RandomOrder). Every field is
+// checked — header, sizes against the bytes present, the block and epoch
+// bookkeeping, finite values — before r changes; a failure returns an
+// error wrapping ErrCorrupt and leaves r as it was. The restored estimator
+// continues exactly where the encoded one stopped.
+func (r *RandomOrder) UnmarshalBinary(b []byte) error {
+	dec, _ := binfmt.NewDecoder("spectral: RandomOrder", b, binfmt.KindRandomOrder, randomOrderVersion)
+	d := dec.Int("cols", 1, 1<<28)
+	seed := dec.Uint64()
+	n := int64(dec.Int("declared rows", 0, math.MaxInt64))
+	p := dec.Int("blocks", 1, 1<<20)
+	l, minGap, minStab := dec.Float64(), dec.Float64(), dec.Float64()
+	if dec.Err() == nil && (!(l >= 1) || math.IsInf(l, 0) || !(minGap >= 1) || !(minStab >= 0 && minStab <= 1)) {
+		dec.Fail("slack %v, confidence (%v, %v) out of range", l, minGap, minStab)
+	}
+	var iv [10]int64
+	for i := range iv {
+		iv[i] = int64(dec.Int("counter", 0, math.MaxInt64))
+	}
+	t, eStart, eLen, bLen, bEnd, bRows, light, blocks, nh, bh := iv[0], iv[1], iv[2], iv[3], iv[4], iv[5], iv[6], iv[7], iv[8], iv[9]
+	f, stab := dec.Float64(), dec.Float64()
+	var theta [maxK]float64
+	for i := range theta {
+		theta[i] = dec.Float64()
+	}
+	if dec.Err() == nil {
+		switch {
+		case eLen < 1 || bLen != (eLen+int64(p)-1)/int64(p):
+			dec.Fail("epoch of %d rows with blocks of %d for P = %d", eLen, bLen, p)
+		case eStart > t || t >= bEnd || bEnd > eStart+eLen || eLen > math.MaxInt64/4 ||
+			((bEnd-eStart)%bLen != 0 && bEnd != eStart+eLen):
+			dec.Fail("rows seen %d outside the block ending at %d of the epoch [%d, %d)", t, bEnd, eStart, eStart+eLen)
+		case bRows != t-(eStart+(bEnd-eStart-1)/bLen*bLen) || light > bRows || bh > nh || nh > t || blocks > t || blocks > math.MaxInt32:
+			dec.Fail("inconsistent counters")
+		case nh > int64(binfmt.MaxElems/d):
+			dec.Fail("%d heavy rows of %d columns", nh, d)
+		case !(f >= 0) || math.IsInf(f, 0) || !(math.IsNaN(stab) || stab >= 0 && stab <= 1) || !allFinite(theta[:]):
+			dec.Fail("Frobenius sum %v, stability %v or Ritz values not finite", f, stab)
+		}
+	}
+	k := min(maxK, d)
+	zs := dec.Float64s("iterates", nil, k*d)
+	ys := dec.Float64s("light sums", nil, k*d)
+	zPrev := dec.Float64s("previous iterate", nil, d)
+	var heavy []float64
+	if dec.Err() == nil {
+		heavy = dec.Float64s("heavy rows", nil, int(nh)*d)
+	}
+	if err := dec.Finish(); err != nil {
+		return err
+	}
+	if !allFinite(zs) || !allFinite(ys) || !allFinite(zPrev) || !allFinite(heavy) {
+		dec.Fail("non-finite values in the vectors")
+		return dec.Err()
+	}
+	cfg := &config{seed: seed, rows: n, blocks: p, slack: l, minGap: minGap, minStab: minStab}
+	nr := &RandomOrder{cfg: cfg, d: d, k: k, p: p, l: l, n: n, init: n}
+	if nr.init == 0 {
+		nr.init = 64 * int64(p)
+	}
+	nr.alloc()
+	copy(nr.zs, zs)
+	copy(nr.ys, ys)
+	copy(nr.zPrev, zPrev)
+	nr.heavy, nr.hq = heavy, make([]float64, nh)
+	nr.nHeavy, nr.blockHeavy = int(nh), int(bh)
+	nr.t, nr.f = t, f
+	nr.epochStart, nr.epochLen, nr.blockLen, nr.blockEnd = eStart, eLen, bLen, bEnd
+	nr.blockRows, nr.light, nr.blocks = bRows, light, int(blocks)
+	nr.theta, nr.stability = theta, stab
+	*r = *nr
+	return nil
+}
+
+// MarshalBinary encodes the estimator's whole state. It is
+// AppendBinary(nil).
+func (o *Oja) MarshalBinary() ([]byte, error) { return o.AppendBinary(nil) }
+
+// AppendBinary appends the encoding of the state to b and returns it; b is
+// not retained. Layout (version 1, after the 6-byte binfmt header of kind
+// KindOja; integers int64, floats IEEE bits, little-endian):
+//
+//	d, seed (uint64), schedule kind (1 fixed, 2 c/t, 3 c/√t, 4 Frobenius),
+//	schedule constant, min gap, min stability,
+//	rows seen, rows since normalization, epoch end,
+//	Σ‖a‖², ‖z‖², ‖w‖², ⟨z, w⟩,
+//	current window (Σq_z, Σq_w, rows), previous window (the same),
+//	z, w, z at the current epoch's start, z at the previous epoch's start
+//	(each length-prefixed float64s of d values).
+func (o *Oja) AppendBinary(b []byte) ([]byte, error) {
+	b = binfmt.AppendHeader(b, binfmt.KindOja, ojaVersion)
+	b = binfmt.AppendInt(b, o.d)
+	b = binfmt.AppendUint64(b, o.cfg.seed)
+	b = binfmt.AppendInt(b, int(o.cfg.sched.kind))
+	for _, v := range []float64{o.cfg.sched.c, o.cfg.minGap, o.cfg.minStab} {
+		b = binfmt.AppendFloat64(b, v)
+	}
+	for _, v := range []int64{o.t, o.sinceNorm, o.epochEnd} {
+		b = binfmt.AppendInt(b, int(v))
+	}
+	for _, v := range []float64{o.f, o.nz2, o.nw2, o.zw, o.cur.sz, o.cur.sw} {
+		b = binfmt.AppendFloat64(b, v)
+	}
+	b = binfmt.AppendInt(b, int(o.cur.n))
+	b = binfmt.AppendFloat64(b, o.prev.sz)
+	b = binfmt.AppendFloat64(b, o.prev.sw)
+	b = binfmt.AppendInt(b, int(o.prev.n))
+	for _, v := range [][]float64{o.z, o.w, o.snapCur, o.snapPrev} {
+		b = binfmt.AppendFloat64s(b, v)
+	}
+	return b, nil
+}
+
+// UnmarshalBinary replaces o's state with the one encoded in b by
+// MarshalBinary (the receiver may be a zero Oja), after checking every
+// field; on failure it returns an error wrapping ErrCorrupt and leaves o
+// unchanged.
+func (o *Oja) UnmarshalBinary(b []byte) error {
+	dec, _ := binfmt.NewDecoder("spectral: Oja", b, binfmt.KindOja, ojaVersion)
+	d := dec.Int("cols", 1, 1<<28)
+	seed := dec.Uint64()
+	kind := schedKind(dec.Int("schedule", int(schedFixed), int(schedFrobenius)))
+	c, minGap, minStab := dec.Float64(), dec.Float64(), dec.Float64()
+	t := int64(dec.Int("rows seen", 0, math.MaxInt64))
+	since := int64(dec.Int("rows since normalization", 0, 63))
+	epochEnd := int64(dec.Int("epoch end", 64, math.MaxInt64))
+	var fv [6]float64
+	for i := range fv {
+		fv[i] = dec.Float64()
+	}
+	curN := int64(dec.Int("window rows", 0, math.MaxInt64))
+	psz, psw := dec.Float64(), dec.Float64()
+	prevN := int64(dec.Int("window rows", 0, math.MaxInt64))
+	if dec.Err() == nil {
+		switch {
+		case !(c > 0) || math.IsInf(c, 0) || !(minGap >= 1) || !(minStab >= 0 && minStab <= 1):
+			dec.Fail("schedule constant %v or confidence (%v, %v) out of range", c, minGap, minStab)
+		case t >= epochEnd || epochEnd%64 != 0 || (epochEnd/64)&(epochEnd/64-1) != 0 || since > t:
+			dec.Fail("rows seen %d, epoch end %d", t, epochEnd)
+		case curN+prevN > t || curN < 0 || prevN < 0:
+			dec.Fail("window rows %d + %d exceed rows seen %d", curN, prevN, t)
+		case !allFinite(fv[:]) || !allFinite([]float64{psz, psw}) || fv[0] < 0 || !(fv[1] > 0) || !(fv[2] > 0) || fv[4] < 0 || fv[5] < 0 || psz < 0 || psw < 0:
+			dec.Fail("norms or scores out of range")
+		}
+	}
+	var vs [4][]float64
+	for i := range vs {
+		vs[i] = dec.Float64s("vector", nil, d)
+	}
+	if err := dec.Finish(); err != nil {
+		return err
+	}
+	for _, v := range vs {
+		if !allFinite(v) {
+			dec.Fail("non-finite values in the vectors")
+			return dec.Err()
+		}
+	}
+	cfg := &config{seed: seed, sched: Schedule{kind, c}, minGap: minGap, minStab: minStab}
+	no := &Oja{cfg: cfg, d: d}
+	no.alloc()
+	copy(no.z, vs[0])
+	copy(no.w, vs[1])
+	copy(no.snapCur, vs[2])
+	copy(no.snapPrev, vs[3])
+	no.t, no.sinceNorm, no.epochEnd = t, since, epochEnd
+	no.f, no.nz2, no.nw2, no.zw = fv[0], fv[1], fv[2], fv[3]
+	no.cur = window{fv[4], fv[5], curN}
+	no.prev = window{psz, psw, prevN}
+	*o = *no
+	return nil
+}
