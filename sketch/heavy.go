@@ -35,15 +35,18 @@ const maxHeavyPool = 1 << 28
 // kept; Threshold then reports the guarantee that remains (every row of
 // squared norm at least Threshold() is held).
 //
-// Stream indices count rows from 0 in the order written. HeavyRows is a
-// stream.Writer; it is not safe for concurrent use.
+// Stream indices count rows from 0 in the order written, unless SetNextRow
+// places the rows of a sharded stream at their global positions. HeavyRows is
+// a stream.Writer; it is not safe for concurrent use.
 type HeavyRows struct {
 	cols     int
 	tau      float64
 	capacity int // 0: no capacity option
 	limit    int // maximum rows held: min(capacity, ⌊1/τ⌋+1)
 
-	seen    int64
+	seen    int64 // rows written or merged
+	next    int64 // stream index of the next row written
+	placed  bool  // SetNextRow was used: indices are global, Merge keeps them
 	frob2   float64
 	capDrop float64 // largest squared norm dropped for capacity (0 if none)
 
@@ -133,6 +136,17 @@ func (h *HeavyRows) Len() int { return len(h.heap) }
 
 // Seen returns the number of rows written (or merged) so far.
 func (h *HeavyRows) Seen() int64 { return h.seen }
+
+// SetNextRow sets the stream index the next row written will have, so one
+// HeavyRows can absorb the blocks of a sharded stream in any order, each at
+// its global position (a Beam worker does this). Once it is used, indices are
+// global: Merge keeps the indices of both sketches as they are instead of
+// placing other's stream after h's. Indices must not repeat. It panics if
+// i < 0.
+func (h *HeavyRows) SetNextRow(i int64) {
+	h.next = checkNext(i)
+	h.placed = true
+}
 
 // Frobenius2 returns ‖A‖²_F, the sum of the squared norms of every row seen.
 func (h *HeavyRows) Frobenius2() float64 { return h.frob2 }
@@ -253,12 +267,13 @@ func (h *HeavyRows) WriteRows(src []float64) (int, error) {
 		s := kernel.Dot(row, row)
 		f := h.frob2 + s
 		if math.IsInf(f, 0) || math.IsNaN(f) {
-			return i, nonFiniteRow("HeavyRows", h.seen, s)
+			return i, nonFiniteRow("HeavyRows", h.next, s)
 		}
 		h.frob2 = f
 		h.evict()
-		h.offer(row, h.seen, s)
+		h.offer(row, h.next, s)
 		h.seen++
+		h.next++
 	}
 	return n, nil
 }
@@ -338,7 +353,7 @@ func overlap(a, b []float64) bool {
 // Reset empties the sketch, keeping τ, the capacity and the storage. It does
 // not allocate.
 func (h *HeavyRows) Reset() {
-	h.seen, h.frob2, h.capDrop = 0, 0, 0
+	h.seen, h.next, h.placed, h.frob2, h.capDrop = 0, 0, false, 0, 0
 	h.heap = h.heap[:0]
 	h.free = h.free[:0]
 	for j := len(h.idx) - 1; j >= 0; j-- {
@@ -360,7 +375,8 @@ func (h *HeavyRows) Clone() *HeavyRows {
 // Merge makes h the heavy rows of the stacked matrix [A_h; A_other]: the
 // union of both sets, re-thresholded against the combined ‖A‖²_F. Indices
 // of other's rows are shifted by h.Seen(), as if other's stream followed
-// h's. The guarantee is the same as for one stream: every row of the stacked
+// h's — unless either sketch was placed with SetNextRow, in which case
+// indices are global and kept as they are. The guarantee is the same as for one stream: every row of the stacked
 // matrix with squared norm ≥ Threshold() is held, since a row heavy for the
 // whole is heavy for its shard. other is not modified (h.Merge(h) merges a
 // copy). It returns an error wrapping ErrIncompatible, leaving h unchanged,
@@ -375,13 +391,20 @@ func (h *HeavyRows) Merge(other *HeavyRows) error {
 			h.cols, h.tau, other.cols, other.tau, ErrIncompatible)
 	}
 	f := h.frob2 + other.frob2
-	if math.IsInf(f, 0) || h.seen > math.MaxInt64-other.seen {
+	if math.IsInf(f, 0) || h.seen > math.MaxInt64-other.seen || h.next > math.MaxInt64-other.next {
 		return fmt.Errorf("sketch: HeavyRows.Merge: combined Frobenius norm or row count overflows: %w", ErrIncompatible)
 	}
 	if other == h {
 		other = h.Clone()
 	}
-	off := h.seen
+	off := h.next
+	if h.placed || other.placed {
+		off = 0
+		h.next = max(h.next, other.next)
+		h.placed = true
+	} else {
+		h.next += other.next
+	}
 	h.frob2 = f
 	h.seen += other.seen
 	h.capDrop = max(h.capDrop, other.capDrop)
@@ -393,17 +416,18 @@ func (h *HeavyRows) Merge(other *HeavyRows) error {
 }
 
 // heavyRowsVersion is the current layout of HeavyRows.MarshalBinary.
-const heavyRowsVersion = 1
+const heavyRowsVersion = 2
 
 // MarshalBinary encodes the whole state. It is AppendBinary(nil).
 func (h *HeavyRows) MarshalBinary() ([]byte, error) { return h.AppendBinary(nil) }
 
 // AppendBinary appends the encoding of the state to b and returns it; b is
-// not retained. Layout (version 1; integers int64 and floats IEEE bits, all
+// not retained. Layout (version 2; integers int64 and floats IEEE bits, all
 // little-endian, after the 6-byte binfmt header of kind KindHeavyRows):
 //
-//	cols, τ, capacity (0 = none), rows seen, ‖A‖²_F, largest squared norm
-//	dropped for capacity, h = rows held,
+//	cols, τ, capacity (0 = none), rows seen, next stream index, placed
+//	(0 or 1), ‖A‖²_F, largest squared norm dropped for capacity,
+//	h = rows held,
 //	h × (stream index, squared norm) in stream order,
 //	the h×cols held rows (length-prefixed float64s).
 func (h *HeavyRows) AppendBinary(b []byte) ([]byte, error) {
@@ -412,6 +436,12 @@ func (h *HeavyRows) AppendBinary(b []byte) ([]byte, error) {
 	b = binfmt.AppendFloat64(b, h.tau)
 	b = binfmt.AppendInt(b, h.capacity)
 	b = binfmt.AppendInt(b, int(h.seen))
+	b = binfmt.AppendInt(b, int(h.next))
+	placed := 0
+	if h.placed {
+		placed = 1
+	}
+	b = binfmt.AppendInt(b, placed)
 	b = binfmt.AppendFloat64(b, h.frob2)
 	b = binfmt.AppendFloat64(b, h.capDrop)
 	slots := h.sortedSlots()
@@ -430,7 +460,8 @@ func (h *HeavyRows) AppendBinary(b []byte) ([]byte, error) {
 }
 
 // UnmarshalBinary replaces h's state with the one encoded in b (by
-// MarshalBinary of any HeavyRows; the receiver may be a zero HeavyRows). It
+// MarshalBinary of any HeavyRows, version 1 (no placement: the next index is
+// the rows seen) or 2; the receiver may be a zero HeavyRows). It
 // checks every field — header, sizes against the bytes present, τ in (0, 1],
 // finite norms, held rows above τ·‖A‖²_F with increasing indices below the
 // rows seen — before h changes, and returns an error wrapping ErrCorrupt if
@@ -439,7 +470,7 @@ func (h *HeavyRows) AppendBinary(b []byte) ([]byte, error) {
 // (a bounded number of allocations), rather than preallocating all ⌊1/τ⌋+1
 // slots for untrusted bytes.
 func (h *HeavyRows) UnmarshalBinary(b []byte) error {
-	d, _ := binfmt.NewDecoder("sketch: HeavyRows", b, binfmt.KindHeavyRows, heavyRowsVersion)
+	d, version := binfmt.NewDecoder("sketch: HeavyRows", b, binfmt.KindHeavyRows, heavyRowsVersion)
 	cols := d.Int("cols", 1, binfmt.MaxElems)
 	tau := d.Float64()
 	if d.Err() == nil && !(tau > 0 && tau <= 1) {
@@ -447,6 +478,14 @@ func (h *HeavyRows) UnmarshalBinary(b []byte) error {
 	}
 	capacity := d.Int("capacity", 0, binfmt.MaxElems)
 	seen := int64(d.Int("rows seen", 0, math.MaxInt64))
+	next, placed := seen, false
+	if version >= 2 {
+		next = int64(d.Int("next stream index", 0, math.MaxInt64))
+		placed = d.Int("placed", 0, 1) == 1
+		if d.Err() == nil && !placed && next != seen {
+			d.Fail("next stream index %d differs from the %d rows seen of an unplaced sketch", next, seen)
+		}
+	}
 	frob2 := d.Float64()
 	capDrop := d.Float64()
 	if d.Err() == nil && !(frob2 >= 0 && frob2 <= math.MaxFloat64 && capDrop >= 0 && capDrop <= math.MaxFloat64) {
@@ -473,7 +512,11 @@ func (h *HeavyRows) UnmarshalBinary(b []byte) error {
 	norm2 := make([]float64, n)
 	t := tau * frob2
 	for i := range n {
-		idx[i] = int64(d.Int("row index", 0, int(seen-1)))
+		maxIdx := int(seen - 1) // unplaced: indices count the rows seen
+		if placed {
+			maxIdx = math.MaxInt64 // placed: global indices, any order of arrival
+		}
+		idx[i] = int64(d.Int("row index", 0, maxIdx))
 		norm2[i] = d.Float64()
 		if d.Err() != nil {
 			return d.Err()
@@ -495,7 +538,7 @@ func (h *HeavyRows) UnmarshalBinary(b []byte) error {
 	if err := d.Finish(); err != nil {
 		return err
 	}
-	*h = HeavyRows{cols: cols, tau: tau, capacity: capacity, limit: limit, seen: seen, frob2: frob2, capDrop: capDrop}
+	*h = HeavyRows{cols: cols, tau: tau, capacity: capacity, limit: limit, seen: seen, next: next, placed: placed, frob2: frob2, capDrop: capDrop}
 	h.grow(n)
 	copy(h.data, data)
 	copy(h.idx, idx)
