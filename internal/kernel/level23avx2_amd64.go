@@ -92,6 +92,8 @@ func gemvTAVX2(m, n int, alpha float64, a []float64, lda int, x []float64, beta 
 
 var tilerAVX2 = &tiler{mr: 6, nr: 8, transpose: transpose8, full: tile6x8AVX2}
 
+// gramUpdateAVX2 is gramUpdateGeneric through the packed driver and the
+// 6×8 AVX2 tile, skipping tiles strictly below the diagonal.
 func gramUpdateAVX2(b, d int, alpha float64, a []float64, lda int, c []float64, ldc int) {
 	if small(d, d, b) {
 		gramUpdateGeneric(b, d, alpha, a, lda, c, ldc)
@@ -101,6 +103,8 @@ func gramUpdateAVX2(b, d int, alpha float64, a []float64, lda int, c []float64, 
 	outer(tilerAVX2, d, d, b, alpha, op, op, 1, c, ldc, true)
 }
 
+// gemmNNAVX2 is gemmNNGeneric through the packed driver and the 6×8 AVX2
+// tile.
 func gemmNNAVX2(m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	if small(m, n, k) {
 		gemmNNGeneric(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -109,6 +113,8 @@ func gemmNNAVX2(m, n, k int, alpha float64, a []float64, lda int, b []float64, l
 	outer(tilerAVX2, m, n, k, alpha, operand{a, 1, lda}, operand{b, ldb, 1}, beta, c, ldc, false)
 }
 
+// gemmNTAVX2 is gemmNTGeneric through the packed driver and the 6×8 AVX2
+// tile.
 func gemmNTAVX2(m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	if small(m, n, k) {
 		gemmNTGeneric(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -117,6 +123,8 @@ func gemmNTAVX2(m, n, k int, alpha float64, a []float64, lda int, b []float64, l
 	outer(tilerAVX2, m, n, k, alpha, operand{a, 1, lda}, operand{b, 1, ldb}, beta, c, ldc, false)
 }
 
+// gemmTNAVX2 is gemmTNGeneric through the packed driver and the 6×8 AVX2
+// tile.
 func gemmTNAVX2(m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	if small(m, n, k) {
 		gemmTNGeneric(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)

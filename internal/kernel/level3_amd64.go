@@ -254,6 +254,8 @@ func tile8x16FullAVX512(kc int, a, b, c *float64, ldc int, alpha, beta float64) 
 	tile8x16AVX512(kc, a, b, c, ldc, alpha, beta, &allRows)
 }
 
+// gramUpdateAVX512 is gramUpdateGeneric through the packed driver and the
+// 8×16 AVX-512 tile, skipping tiles strictly below the diagonal.
 func gramUpdateAVX512(b, d int, alpha float64, a []float64, lda int, c []float64, ldc int) {
 	if small(d, d, b) {
 		gramUpdateGeneric(b, d, alpha, a, lda, c, ldc)
@@ -263,6 +265,8 @@ func gramUpdateAVX512(b, d int, alpha float64, a []float64, lda int, c []float64
 	outer(tilerAVX512, d, d, b, alpha, op, op, 1, c, ldc, true)
 }
 
+// gemmNNAVX512 is gemmNNGeneric through the packed driver and the 8×16 AVX-512
+// tile.
 func gemmNNAVX512(m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	if small(m, n, k) {
 		gemmNNGeneric(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -271,6 +275,8 @@ func gemmNNAVX512(m, n, k int, alpha float64, a []float64, lda int, b []float64,
 	outer(tilerAVX512, m, n, k, alpha, operand{a, 1, lda}, operand{b, ldb, 1}, beta, c, ldc, false)
 }
 
+// gemmNTAVX512 is gemmNTGeneric through the packed driver and the 8×16 AVX-512
+// tile.
 func gemmNTAVX512(m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	if small(m, n, k) {
 		gemmNTGeneric(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -279,6 +285,8 @@ func gemmNTAVX512(m, n, k int, alpha float64, a []float64, lda int, b []float64,
 	outer(tilerAVX512, m, n, k, alpha, operand{a, 1, lda}, operand{b, 1, ldb}, beta, c, ldc, false)
 }
 
+// gemmTNAVX512 is gemmTNGeneric through the packed driver and the 8×16 AVX-512
+// tile.
 func gemmTNAVX512(m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	if small(m, n, k) {
 		gemmTNGeneric(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
