@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/linstream/linstream/internal/digits"
 	"github.com/linstream/linstream/stream"
 	"github.com/linstream/linstream/stream/delim"
 	"github.com/linstream/linstream/stream/mtx"
@@ -116,6 +118,55 @@ func BenchmarkText(b *testing.B) {
 			}
 		})
 	}
+	// The real digits matrix (1797×65 small integers, label column dropped
+	// by the reader, parsed in full by the peer).
+	zr, err := gzip.NewReader(bytes.NewReader(digits.CSV()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	dtext, err := io.ReadAll(zr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("CSV/digits-1797x65/impl=linstream", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(dtext)))
+		buf := make([]float64, stream.DefaultBlockRows*64)
+		for b.Loop() {
+			r, err := delim.NewReader(bytes.NewReader(dtext), delim.DropColumns([]int{-1}))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := stream.CopyBuffer(discard{64}, r, buf); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("CSV/digits-1797x65/impl=encodingcsv", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(dtext)))
+		row := make([]float64, 65)
+		for b.Loop() {
+			cr := csv.NewReader(bytes.NewReader(dtext))
+			cr.ReuseRecord = true
+			for {
+				rec, err := cr.Read()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+				for k, f := range rec {
+					v, err := strconv.ParseFloat(f, 64)
+					if err != nil {
+						b.Fatal(err)
+					}
+					row[k] = v
+				}
+			}
+		}
+	})
 	// Writing: shortest round-trip formatting.
 	b.Run(fmt.Sprintf("CSVWrite/%dx%d/impl=linstream", rows, cols), func(b *testing.B) {
 		b.ReportAllocs()
