@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"sync"
+	"syscall"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -42,6 +43,17 @@ func lowrankData(n, d int, seed uint64) []float64 {
 
 var lowrankCache sync.Map
 
+// lowrankCPU returns the process's user+system CPU time in nanoseconds: on
+// a shared machine CPU time per op is steadier than wall time (run with
+// -cpu 1 so it is one core's).
+func lowrankCPU() int64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
+}
+
 func cachedLowrankData(n, d int) []float64 {
 	key := [2]int{n, d}
 	if v, ok := lowrankCache.Load(key); ok {
@@ -54,7 +66,10 @@ func cachedLowrankData(n, d int) []float64 {
 
 // BenchmarkLowrank measures rank-20 truncation of rank-20-plus-noise
 // matrices on every route, beside gonum's dense thin SVD (the peer in the
-// Go run; numpy/scikit-learn are measured by bench/peers). Each run reports
+// Go run; numpy/scikit-learn are measured by bench/peers): impl=randomized
+// (in memory, adaptive q, with U), -q1/-q3 (fixed power steps), gram (one
+// pass through AᵀA, with U), and the same two over a stream.Reader without
+// U. Each run reports
 // err/opt, the Frobenius error of the returned approximation over the
 // optimum (the optimum taken from the exact SVD on 20000×512 and from the
 // Gram route with a 1e-12 tolerance on 100000×512, whose tail agrees with
@@ -81,11 +96,22 @@ func BenchmarkLowrank(b *testing.B) {
 				b.ReportAllocs()
 				b.SetBytes(int64(8 * n * d))
 				var e float64
+				c0 := lowrankCPU()
 				for b.Loop() {
 					e = f(a)
 				}
+				b.ReportMetric(float64(lowrankCPU()-c0)/float64(b.N), "cpu-ns/op")
 				b.ReportMetric(e/opt, "err/opt")
 			})
+		}
+		mem := func(m lowrank.Method, opts ...lowrank.Option) func(a []float64) float64 {
+			return func(a []float64) float64 {
+				res, err := lowrank.Truncate(a, n, d, r, append(opts, lowrank.WithMethod(m))...)
+				if err != nil {
+					b.Fatal(err)
+				}
+				return res.Error()
+			}
 		}
 		stream1 := func(opts ...lowrank.Option) func(a []float64) float64 {
 			return func(a []float64) float64 {
@@ -96,10 +122,14 @@ func BenchmarkLowrank(b *testing.B) {
 				return res.Error()
 			}
 		}
-		run("randomized", stream1())
-		run("randomized-q1", stream1(lowrank.WithPowerIters(1)))
-		run("randomized-q3", stream1(lowrank.WithPowerIters(3)))
-		run("gram", func(a []float64) float64 {
+		// In memory, with U (what randomized_svd returns).
+		run("randomized", mem(lowrank.MethodRandomized))
+		run("randomized-q1", mem(lowrank.MethodRandomized, lowrank.WithPowerIters(1)))
+		run("randomized-q3", mem(lowrank.MethodRandomized, lowrank.WithPowerIters(3)))
+		run("gram", mem(lowrank.MethodGram))
+		// Over a row stream (a copy per block), V only.
+		run("randomized-stream", stream1())
+		run("gram-stream", func(a []float64) float64 {
 			res, err := lowrank.GramTruncate(stream.NewSliceReader(a, d), r)
 			if err != nil {
 				b.Fatal(err)
@@ -150,19 +180,23 @@ func BenchmarkLowrankPrincipal(b *testing.B) {
 	b.Run("Principal/"+shape+"/impl=memory", func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(8 * m * n))
+		c0 := lowrankCPU()
 		for b.Loop() {
 			if _, err := lowrank.PrincipalWeights(w, m, n, r, lowrank.LoRABudget(k)); err != nil {
 				b.Fatal(err)
 			}
 		}
+		b.ReportMetric(float64(lowrankCPU()-c0)/float64(b.N), "cpu-ns/op")
 	})
 	b.Run("Principal/"+shape+"/impl=stream", func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(8 * m * n))
+		c0 := lowrankCPU()
 		for b.Loop() {
 			if _, err := lowrank.PrincipalWeightsStream(stream.NewSliceReader(w, n), r, lowrank.LoRABudget(k)); err != nil {
 				b.Fatal(err)
 			}
 		}
+		b.ReportMetric(float64(lowrankCPU()-c0)/float64(b.N), "cpu-ns/op")
 	})
 }

@@ -54,7 +54,9 @@ type Result struct {
 	// SignsFrom is 'U' when the sign rule was applied to U and 'V' when U
 	// was not available and it was applied to V.
 	SignsFrom byte
-	// Passes counts passes over the data (1 for the in-memory routes).
+	// Passes counts passes over the data: 1 for the SVD, Gram and sketch
+	// routes, q+1 for the randomized one, and one more when U was computed
+	// from a stream.
 	Passes int
 	// Iterations counts subspace iterations (0 on the SVD route).
 	Iterations int

@@ -107,16 +107,6 @@ func Truncate(a []float64, rows, cols, r int, opts ...Option) (*Result, error) {
 	return res, nil
 }
 
-// scaleCols divides column j of the n×k row-major u by s[j].
-func scaleCols(u []float64, n, k int, s []float64) {
-	for i := range n {
-		row := u[i*k : (i+1)*k]
-		for j := range row {
-			row[j] /= s[j]
-		}
-	}
-}
-
 func transpose(a []float64, rows, cols int) []float64 {
 	t := make([]float64, len(a))
 	for i := range rows {
