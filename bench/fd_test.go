@@ -3,8 +3,10 @@ package bench
 import (
 	"fmt"
 	"math/rand/v2"
-	"sync"
+	"runtime"
+	"syscall"
 	"testing"
+	"time"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
@@ -15,14 +17,8 @@ import (
 
 // fdMatrix returns an n×d row-major matrix: a rank-20 signal with decaying
 // strengths plus unit noise (the shape of the peers' "rank 20 + noise"
-// inputs). Matrices are cached: 100000×512 is 400 MB.
-var fdMatrices sync.Map
-
+// inputs): 100000×512 is 400 MB, 20000×8192 1.3 GB, generated per run.
 func fdMatrix(n, d int) []float64 {
-	key := [2]int{n, d}
-	if v, ok := fdMatrices.Load(key); ok {
-		return v.([]float64)
-	}
 	rng := rand.New(rand.NewPCG(uint64(n), uint64(d)))
 	const r = 20
 	basis := make([]float64, r*d)
@@ -44,7 +40,6 @@ func fdMatrix(n, d int) []float64 {
 			row[j] = s
 		}
 	}
-	fdMatrices.Store(key, a)
 	return a
 }
 
@@ -54,15 +49,19 @@ func fdMatrix(n, d int) []float64 {
 // BenchmarkSymEig (package sketch) at n = 2ℓ, the rest being the kernels.
 //
 // The in-Go peer at 20000×8192 is the exact route AᵀA (gonum Dsyrk) +
-// EigenSym: infeasible at that size (an 8192² Gram is 512 MB and gonum's
-// EigenSym of it runs for hours), so impl=gonum-gram measures the Gram on
-// 1/10 of the rows — multiply by 10 for the whole — and the eigensolver
-// is left out, which flatters the peer.
+// EigenSym: infeasible at that size (the Gram alone is n·d² = 1.3 TFLOP, an
+// 8192² matrix of 512 MB, and gonum's EigenSym of it runs for hours), so
+// impl=gonum-gram-twentieth-rows measures the Gram on 1/20 of the rows —
+// multiply by 20 for the whole — and the eigensolver is left out, which
+// flatters the peer.
 func BenchmarkFD(b *testing.B) {
 	for _, c := range []struct{ n, d, ell int }{
 		{100000, 512, 64},
 		{20000, 8192, 64},
 	} {
+		if testing.Short() && c.d > 512 {
+			continue
+		}
 		a := fdMatrix(c.n, c.d)
 		shape := fmt.Sprintf("%dx%d/ell=%d", c.n, c.d, c.ell)
 		b.Run("stream/"+shape+"/impl=linstream", func(b *testing.B) {
@@ -73,6 +72,9 @@ func BenchmarkFD(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(8 * len(a)))
 			var shrinks int64
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			t0 := fdThreadCPU()
 			for b.Loop() {
 				f.Reset()
 				const block = 1000
@@ -83,6 +85,7 @@ func BenchmarkFD(b *testing.B) {
 				}
 				shrinks = f.Shrinks()
 			}
+			b.ReportMetric(float64(fdThreadCPU()-t0)/float64(b.N), "cpu-ns/op")
 			b.ReportMetric(float64(shrinks), "shrinks/op")
 		})
 		if c.d <= 512 {
@@ -91,22 +94,30 @@ func BenchmarkFD(b *testing.B) {
 				var s mat.SymDense
 				var e mat.EigenSym
 				b.ReportAllocs()
+				runtime.LockOSThread()
+				defer runtime.UnlockOSThread()
+				t0 := fdThreadCPU()
 				for b.Loop() {
 					gramGonum(&s, a, c.n, c.d)
 					if !e.Factorize(&s, true) {
 						b.Fatal("EigenSym failed")
 					}
 				}
+				b.ReportMetric(float64(fdThreadCPU()-t0)/float64(b.N), "cpu-ns/op")
 			})
 		} else {
-			b.Run("stream/"+shape+"/impl=gonum-gram-tenth-rows", func(b *testing.B) {
-				n := c.n / 10
+			b.Run("stream/"+shape+"/impl=gonum-gram-twentieth-rows", func(b *testing.B) {
+				n := c.n / 20
 				b.SetBytes(int64(8 * n * c.d))
 				var s mat.SymDense
 				b.ReportAllocs()
+				runtime.LockOSThread()
+				defer runtime.UnlockOSThread()
+				t0 := fdThreadCPU()
 				for b.Loop() {
 					gramGonum(&s, a[:n*c.d], n, c.d)
 				}
+				b.ReportMetric(float64(fdThreadCPU()-t0)/float64(b.N), "cpu-ns/op")
 			})
 		}
 	}
@@ -117,4 +128,17 @@ func gramGonum(s *mat.SymDense, a []float64, n, d int) {
 	s.ReuseAsSym(d)
 	raw := s.RawSymmetric()
 	blas64.Syrk(blas.Trans, 1, blas64.General{Rows: n, Cols: d, Stride: d, Data: a}, 0, raw)
+}
+
+// fdThreadCPU returns the CPU time of the calling OS thread. The machine is
+// shared, so the FD benchmarks lock the goroutine to its thread and report
+// cpu-ns/op beside the wall-clock ns/op (both FD and gonum's Dsyrk run on
+// the calling goroutine).
+func fdThreadCPU() time.Duration {
+	var ru syscall.Rusage
+	const rusageThread = 1 // RUSAGE_THREAD (Linux)
+	if err := syscall.Getrusage(rusageThread, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
