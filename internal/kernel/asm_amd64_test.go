@@ -43,3 +43,34 @@ func TestDots4AlignedBitIdentical(t *testing.T) {
 		}
 	}
 }
+
+// dotAVX512 hands long x that starts off a cache line to dotAlignXAVX512,
+// which must give the bits of the plain loop for every shift of x.
+func TestDotAlignedBitIdentical(t *testing.T) {
+	if !cpu.X86.HasAVX512F {
+		t.Skip("no AVX-512")
+	}
+	rng := rand.New(rand.NewPCG(10, 10))
+	ys := make([]float64, 600)
+	for i := range ys {
+		ys[i] = randVal(rng)
+	}
+	// at returns a copy of v starting s elements past a 64-byte boundary.
+	at := func(v []float64, s int) []float64 {
+		buf := make([]float64, len(v)+16)
+		b0 := (8 - int(uintptr(unsafe.Pointer(&buf[0]))%64/8)) % 8
+		x := buf[b0+s : b0+s+len(v)]
+		copy(x, v)
+		return x
+	}
+	for n := range 300 {
+		ref := at(ys[300:300+n], 0) // aligned: the plain loop
+		y := ys[3 : 3+n]
+		want := dotAVX512(ref, y)
+		for s := 1; s < 8; s++ {
+			x := at(ref, s)
+			require.Equal(t, math.Float64bits(want), math.Float64bits(dotAVX512(x, y)), "n=%d shift=%d", n, s)
+			require.Equal(t, math.Float64bits(want), math.Float64bits(dotAlignXAVX512(x, y)), "n=%d shift=%d (direct)", n, s)
+		}
+	}
+}

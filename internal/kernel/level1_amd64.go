@@ -40,3 +40,10 @@ func scalAVX512(alpha float64, x []float64)
 //
 //go:noescape
 func scalAVX2(alpha float64, x []float64)
+
+// dotAlignXAVX512 is dotAVX512 (bit for bit) for x not on a 64-byte
+// boundary, with aligned loads of x; dotAVX512 jumps to it when
+// len(x) ≥ 64.
+//
+//go:noescape
+func dotAlignXAVX512(x, y []float64) float64

@@ -10,6 +10,15 @@ TEXT ·dotAVX512(SB), NOSPLIT, $0-56
 	MOVQ x_base+0(FP), SI
 	MOVQ x_len+8(FP), CX
 	MOVQ y_base+24(FP), DI
+	// Long x off a cache line: dotAlignXAVX512 computes the same bits with
+	// loads of x that do not straddle two lines.
+	CMPQ  CX, $64
+	JLT   dot512_plain
+	TESTQ $63, SI
+	JZ    dot512_plain
+	JMP   ·dotAlignXAVX512(SB)
+
+dot512_plain:
 	VXORPD Z0, Z0, Z0
 	VXORPD Z1, Z1, Z1
 	VXORPD Z2, Z2, Z2
