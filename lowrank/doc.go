@@ -2,7 +2,10 @@
 // them: Eckart–Young truncation (exact in memory, one pass through the Gram
 // matrix, randomized subspace iteration over a rewindable stream, or from a
 // Frequent Directions sketch), the canonical rank-r normal form of a score
-// matrix, LIFT's principal-weight masks, and effective and stable ranks.
+// matrix (NormalForm, masked or not, and NormalFormFactors for a
+// dot-product chart S = P·Rᵀ), LIFT's principal-weight masks
+// (PrincipalWeights, PrincipalWeightsStream), and effective and stable
+// ranks.
 //
 // # Eckart–Young
 //

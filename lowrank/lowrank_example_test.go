@@ -204,3 +204,24 @@ func ExampleFromSketch() {
 	// σ1 ∈ [2185, 2193]
 	// optimal error ∈ [1023, 1106]
 }
+
+func ExampleNormalFormFactors() {
+	// A dot-product chart S = P·Rᵀ with h = 2 features: the normal form
+	// comes from the factors, and flipping a feature's sign in both factors
+	// (the same S) changes nothing.
+	p := []float64{1, 2, 0, 1, -1, 0, 2, 1} // 4×2
+	r := []float64{1, 0, 0, 1, 1, 1}       // 3×2
+	a, err := lowrank.NormalFormFactors(p, 4, r, 3, 2, 1)
+	if err != nil {
+		panic(err)
+	}
+	pf := []float64{-1, 2, 0, 1, 1, 0, -2, 1}
+	rf := []float64{-1, 0, 0, 1, -1, 1}
+	b, _ := lowrank.NormalFormFactors(pf, 4, rf, 3, 2, 1)
+	fmt.Printf("μ %.3f  σ %.3f  tail %.3f\n", a.Mu, a.Sigma, a.TailEnergy)
+	fmt.Printf("Q %.3f\nsame Q after the flip: %v\n", a.Q, fmt.Sprintf("%.12f", a.Q) == fmt.Sprintf("%.12f", b.Q))
+	// Output:
+	// μ 1.000  σ [1.596]  tail 0.785
+	// Q [0.196 -0.303 -0.801 0.908]
+	// same Q after the flip: true
+}
