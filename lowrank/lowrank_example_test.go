@@ -210,7 +210,7 @@ func ExampleNormalFormFactors() {
 	// comes from the factors, and flipping a feature's sign in both factors
 	// (the same S) changes nothing.
 	p := []float64{1, 2, 0, 1, -1, 0, 2, 1} // 4×2
-	r := []float64{1, 0, 0, 1, 1, 1}       // 3×2
+	r := []float64{1, 0, 0, 1, 1, 1}        // 3×2
 	a, err := lowrank.NormalFormFactors(p, 4, r, 3, 2, 1)
 	if err != nil {
 		panic(err)
