@@ -48,3 +48,31 @@ func ExampleFrequentDirections_Merge() {
 	// Output:
 	// rows 3, ‖A‖²_F = 14, Δ = 0
 }
+
+func ExampleFrequentDirections_TopK() {
+	// 300 rows along three axes with squared singular values 10⁴, 10² and
+	// 1: with ℓ = 3 the sketch brackets σ₁ and σ₂, and Δ ≈ σ₃² is its
+	// error bar.
+	f, _ := sketch.NewFrequentDirections(3, 3)
+	for i := range 300 {
+		var row []float64
+		switch i % 3 {
+		case 0:
+			row = []float64{10, 0, 0}
+		case 1:
+			row = []float64{0, 1, 0}
+		default:
+			row = []float64{0, 0, 0.1}
+		}
+		_, _ = f.WriteRows(row)
+	}
+	top := f.TopK(2)
+	for i, s := range top.Values {
+		fmt.Printf("σ_%d(A) ∈ [%.3f, %.3f]\n", i+1, s, top.Upper[i])
+	}
+	fmt.Printf("‖AᵀA − BᵀB‖₂ ≤ Δ = %.2f ≤ %.2f\n", top.Delta, top.TailBound)
+	// Output:
+	// σ_1(A) ∈ [99.995, 100.000]
+	// σ_2(A) ∈ [9.950, 10.000]
+	// ‖AᵀA − BᵀB‖₂ ≤ Δ = 0.99 ≤ 2.98
+}

@@ -45,3 +45,20 @@ func ExampleHeavyRows_Merge() {
 	// shard b alone holds 1 row
 	// heavy in the whole stream: row 1 = 5
 }
+
+func ExampleWithCapacity() {
+	// Keep at most 2 rows, however many are heavy.
+	h, err := sketch.NewHeavyRows(1, 0.1, sketch.WithCapacity(2))
+	if err != nil {
+		panic(err)
+	}
+	_, _ = h.WriteRows([]float64{3, 4, 5, 1})
+	for r := range h.Rows() {
+		fmt.Println("row", r.Index, "‖a‖² =", r.Norm2)
+	}
+	fmt.Println("every row with ‖a‖² ≥", h.Threshold(), "is listed")
+	// Output:
+	// row 1 ‖a‖² = 16
+	// row 2 ‖a‖² = 25
+	// every row with ‖a‖² ≥ 9.000000000000002 is listed
+}
