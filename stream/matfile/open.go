@@ -168,11 +168,16 @@ func openOS(f *os.File, path string, c config) (*File, error) {
 			return file, nil
 		}
 	}
-	file, err := newFile(f, path, c)
-	if err == nil {
-		file.closers = append(file.closers, f.Close)
+	// A compressed regular file: the decoder reads the file itself (no
+	// buffer in between: for incompressible data that would be one more
+	// copy of every byte).
+	file := &File{name: path, c: c}
+	if err := file.openStreamHead(f, head); err != nil {
+		file.Close()
+		return nil, err
 	}
-	return file, err
+	file.closers = append(file.closers, f.Close)
+	return file, nil
 }
 
 func unsupportedCodec(name, codec string) error {
@@ -278,6 +283,12 @@ func (f *File) openStream(r io.Reader) error {
 		}
 		return &stream.DataError{File: f.name, Offset: 0, Err: stream.ErrEmpty, Msg: "empty input"}
 	}
+	return f.openStreamHead(br, head)
+}
+
+// openStreamHead builds the decoder and format reader over r, whose first
+// bytes (not consumed) are head. An uncompressed r is buffered.
+func (f *File) openStreamHead(r io.Reader, head []byte) error {
 	comp, other := f.c.compression, ""
 	if comp == "" {
 		comp, other = DetectCompression(head)
@@ -286,9 +297,14 @@ func (f *File) openStream(r io.Reader) error {
 		return unsupportedCodec(f.name, other)
 	}
 	f.compression = comp
-	src := br
+	var src *bufio.Reader
+	if br, ok := r.(*bufio.Reader); ok {
+		src = br
+	} else if comp == None {
+		src = bufio.NewReaderSize(r, 1<<16)
+	}
 	if comp != None {
-		d, closer, err := newDecoder(br, comp, f.name)
+		d, closer, err := newDecoder(r, comp, f.name)
 		if err != nil {
 			return err
 		}
