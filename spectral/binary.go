@@ -29,10 +29,11 @@ func (r *RandomOrder) MarshalBinary() ([]byte, error) { return r.AppendBinary(ni
 //	min gap, min stability,
 //	rows seen t, epoch start, epoch length, block length, block end,
 //	rows in the block, light rows in the block, blocks done,
-//	heavy rows h, heavy rows before the block,
+//	heavy rows held h, heavy-row cap, heavy rows evicted,
 //	‖·‖² sum F, stability, Ritz values θ₁ θ₂ θ₃,
-//	iterates Z (k×d), light sums (k×d), z_prev (d), heavy rows (h×d)
-//	(each length-prefixed float64s; k = min(3, d)).
+//	iterates Z (k×d), light sums (k×d), z_prev (d), heavy rows (h×d),
+//	their squared norms (h) (each length-prefixed float64s; k = min(3, d)),
+//	then h × the block in which each heavy row was stored.
 func (r *RandomOrder) AppendBinary(b []byte) ([]byte, error) {
 	b = binfmt.AppendHeader(b, binfmt.KindRandomOrder, randomOrderVersion)
 	b = binfmt.AppendInt(b, r.d)
@@ -43,7 +44,7 @@ func (r *RandomOrder) AppendBinary(b []byte) ([]byte, error) {
 	for _, v := range []float64{r.l, r.cfg.minGap, r.cfg.minStab} {
 		b = binfmt.AppendFloat64(b, v)
 	}
-	for _, v := range []int64{r.t, r.epochStart, r.epochLen, r.blockLen, r.blockEnd, r.blockRows, r.light, int64(r.blocks), int64(r.nHeavy), int64(r.blockHeavy)} {
+	for _, v := range []int64{r.t, r.epochStart, r.epochLen, r.blockLen, r.blockEnd, r.blockRows, r.light, int64(r.blocks), int64(r.nHeavy), int64(r.maxHeavy), r.evicted} {
 		b = binfmt.AppendInt(b, int(v))
 	}
 	for _, v := range []float64{r.f, r.stability, r.theta[0], r.theta[1], r.theta[2]} {
@@ -53,6 +54,10 @@ func (r *RandomOrder) AppendBinary(b []byte) ([]byte, error) {
 	b = binfmt.AppendFloat64s(b, r.ys)
 	b = binfmt.AppendFloat64s(b, r.zPrev)
 	b = binfmt.AppendFloat64s(b, r.heavy[:r.nHeavy*r.d])
+	b = binfmt.AppendFloat64s(b, r.hnorm[:r.nHeavy])
+	for _, v := range r.hblock[:r.nHeavy] {
+		b = binfmt.AppendInt(b, int(v))
+	}
 	return b, nil
 }
 
@@ -81,11 +86,11 @@ func (r *RandomOrder) UnmarshalBinary(b []byte) error {
 	if dec.Err() == nil && (!(l >= 1) || math.IsInf(l, 0) || !(minGap >= 1) || !(minStab >= 0 && minStab <= 1)) {
 		dec.Fail("slack %v, confidence (%v, %v) out of range", l, minGap, minStab)
 	}
-	var iv [10]int64
+	var iv [11]int64
 	for i := range iv {
 		iv[i] = int64(dec.Int("counter", 0, math.MaxInt64))
 	}
-	t, eStart, eLen, bLen, bEnd, bRows, light, blocks, nh, bh := iv[0], iv[1], iv[2], iv[3], iv[4], iv[5], iv[6], iv[7], iv[8], iv[9]
+	t, eStart, eLen, bLen, bEnd, bRows, light, blocks, nh, maxH, evicted := iv[0], iv[1], iv[2], iv[3], iv[4], iv[5], iv[6], iv[7], iv[8], iv[9], iv[10]
 	f, stab := dec.Float64(), dec.Float64()
 	var theta [maxK]float64
 	for i := range theta {
@@ -98,7 +103,7 @@ func (r *RandomOrder) UnmarshalBinary(b []byte) error {
 		case eStart > t || t >= bEnd || bEnd > eStart+eLen || eLen > math.MaxInt64/4 ||
 			((bEnd-eStart)%bLen != 0 && bEnd != eStart+eLen):
 			dec.Fail("rows seen %d outside the block ending at %d of the epoch [%d, %d)", t, bEnd, eStart, eStart+eLen)
-		case bRows != t-(eStart+(bEnd-eStart-1)/bLen*bLen) || light > bRows || bh > nh || nh > t || blocks > t || blocks > math.MaxInt32:
+		case bRows != t-(eStart+(bEnd-eStart-1)/bLen*bLen) || evicted > t || maxH < 1 || maxH >= 1<<31 || nh > maxH || nh > t || blocks > t || blocks > math.MaxInt32:
 			dec.Fail("inconsistent counters")
 		case nh > int64(binfmt.MaxElems/d):
 			dec.Fail("%d heavy rows of %d columns", nh, d)
@@ -110,14 +115,22 @@ func (r *RandomOrder) UnmarshalBinary(b []byte) error {
 	zs := dec.Float64s("iterates", nil, k*d)
 	ys := dec.Float64s("light sums", nil, k*d)
 	zPrev := dec.Float64s("previous iterate", nil, d)
-	var heavy []float64
+	var heavy, hnorm []float64
+	var hblock []int64
 	if dec.Err() == nil {
 		heavy = dec.Float64s("heavy rows", nil, int(nh)*d)
+		hnorm = dec.Float64s("heavy norms", nil, int(nh))
+	}
+	if dec.Err() == nil {
+		hblock = make([]int64, nh)
+		for i := range hblock {
+			hblock[i] = int64(dec.Int("heavy block", 0, int(blocks)))
+		}
 	}
 	if err := dec.Finish(); err != nil {
 		return err
 	}
-	if !allFinite(zs) || !allFinite(ys) || !allFinite(zPrev) || !allFinite(heavy) {
+	if !allFinite(zs) || !allFinite(ys) || !allFinite(zPrev) || !allFinite(heavy) || !allFinite(hnorm) {
 		dec.Fail("non-finite values in the vectors")
 		return dec.Err()
 	}
@@ -130,8 +143,13 @@ func (r *RandomOrder) UnmarshalBinary(b []byte) error {
 	copy(nr.zs, zs)
 	copy(nr.ys, ys)
 	copy(nr.zPrev, zPrev)
-	nr.heavy, nr.hq = heavy, make([]float64, nh)
-	nr.nHeavy, nr.blockHeavy = int(nh), int(bh)
+	nr.heavy, nr.hq, nr.hnorm, nr.hblock = heavy, make([]float64, nh), hnorm, hblock
+	nr.heap = make([]int32, nh)
+	for i := range nr.heap {
+		nr.heap[i] = int32(i)
+		nr.heapUp(i)
+	}
+	nr.nHeavy, nr.maxHeavy, nr.evicted = int(nh), int(maxH), evicted
 	nr.t, nr.f = t, f
 	nr.epochStart, nr.epochLen, nr.blockLen, nr.blockEnd = eStart, eLen, bLen, bEnd
 	nr.blockRows, nr.light, nr.blocks = bRows, light, int(blocks)

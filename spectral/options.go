@@ -27,13 +27,14 @@ const (
 	optPasses
 	optConfidence
 	optBasis
+	optMaxHeavy
 )
 
 var optNames = map[optBit]string{
 	optSeed: "WithSeed", optRows: "WithRows", optSchedule: "WithSchedule",
 	optBlocks: "WithBlocks", optSlack: "WithHeavySlack", optRates: "WithLearningRates",
 	optTol: "WithTolerance", optPasses: "WithMaxPasses", optConfidence: "WithConfidence",
-	optBasis: "WithBasis",
+	optBasis: "WithBasis", optMaxHeavy: "WithMaxHeavy",
 }
 
 type config struct {
@@ -51,6 +52,7 @@ type config struct {
 	minGap   float64
 	minStab  float64
 	basis    int
+	maxHeavy int
 	hasRates bool
 }
 
@@ -142,6 +144,20 @@ func WithHeavySlack(l float64) Option {
 			return invalid("WithHeavySlack(%v): want a finite L ≥ 1", l)
 		}
 		c.slack = l
+		return nil
+	}
+}
+
+// WithMaxHeavy caps the heavy rows RandomOrder holds (default
+// max(64, DefaultHeavyFloats/d)); see RandomOrder's Memory section. h must
+// be in [1, 2³¹).
+func WithMaxHeavy(h int) Option {
+	return func(c *config) error {
+		c.set |= optMaxHeavy
+		if h < 1 || h >= 1<<31 {
+			return invalid("WithMaxHeavy(%d): want 1 to 2³¹−1", h)
+		}
+		c.maxHeavy = h
 		return nil
 	}
 }

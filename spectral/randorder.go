@@ -82,6 +82,18 @@ const chunkRows = 64
 // Stability is ⟨z_prev, z⟩² across the last block. Confident is
 // Gap ≥ MinGap and Stability ≥ MinStability.
 //
+// # Memory
+//
+// State is (h + O(1))·d floats for h heavy rows held, independent of n.
+// Since every row of a stream shorter than d·L rows clears the threshold
+// (and, without n, so do the first ≈ d·L/2 rows while N is still small), h
+// is capped: WithMaxHeavy(h), by default max(64, DefaultHeavyFloats/d). A
+// heavy row arriving at a full buffer evicts the lightest held row (if it
+// is heavier) into the current block's light sums, as if that row had
+// arrived then as a light row; Result.HeavyEvicted counts these. The
+// guarantee assumes no eviction of a row that is heavy for the whole
+// stream, so give a buffer larger than the number of truly heavy rows.
+//
 // # Precondition
 //
 // Rows must arrive in uniformly random order (stream.Shuffle gives it).
@@ -100,10 +112,14 @@ type RandomOrder struct {
 	zPrev       []float64 // d
 	pbuf        []float64 // chunkRows×k: A·Zᵀ for a run of light rows
 	nrm         []float64 // chunkRows squared norms
-	heavy       []float64 // heavy rows, row-major
+	heavy       []float64 // heavy rows, row-major, one slot each
 	hq          []float64 // scratch: H·z
+	hnorm       []float64 // squared norm of each slot's row
+	hblock      []int64   // block (r.blocks) in which each slot's row was stored
+	heap        []int32   // slots, a min-heap by squared norm
 	nHeavy      int
-	blockHeavy  int // heavy rows stored before the current block began
+	maxHeavy    int
+	evicted     int64
 
 	t          int64   // rows seen
 	f          float64 // Σ‖a‖² over rows seen
@@ -125,14 +141,19 @@ const maxK = 3
 
 var _ stream.Writer = (*RandomOrder)(nil)
 
+// DefaultHeavyFloats bounds the heavy-row buffer of a RandomOrder by
+// default: at most max(64, DefaultHeavyFloats/d) rows (256 MiB of rows).
+const DefaultHeavyFloats = 1 << 25
+
 // NewRandomOrder returns a RandomOrder estimator for rows of cols columns.
-// Options: WithSeed, WithRows, WithBlocks, WithHeavySlack, WithConfidence.
+// Options: WithSeed, WithRows, WithBlocks, WithHeavySlack, WithMaxHeavy,
+// WithConfidence.
 // It panics if cols < 1.
 func NewRandomOrder(cols int, opts ...Option) (*RandomOrder, error) {
 	if cols < 1 {
 		panic(fmt.Sprintf("spectral: NewRandomOrder with %d columns", cols))
 	}
-	cfg, err := newConfig("RandomOrder", optSeed|optRows|optBlocks|optSlack|optConfidence, opts)
+	cfg, err := newConfig("RandomOrder", optSeed|optRows|optBlocks|optSlack|optMaxHeavy|optConfidence, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -149,6 +170,10 @@ func NewRandomOrder(cols int, opts ...Option) (*RandomOrder, error) {
 	r.init = r.n
 	if r.init == 0 {
 		r.init = 64 * int64(r.p)
+	}
+	r.maxHeavy = cfg.maxHeavy
+	if r.maxHeavy == 0 {
+		r.maxHeavy = max(64, DefaultHeavyFloats/cols)
 	}
 	r.alloc()
 	r.Reset()
@@ -182,8 +207,8 @@ func (r *RandomOrder) Reset() {
 	copy(r.zPrev, r.zs[:r.d])
 	clear(r.ys)
 	r.heavy = r.heavy[:0]
-	r.hq = r.hq[:0]
-	r.nHeavy, r.blockHeavy = 0, 0
+	r.hq, r.hnorm, r.hblock, r.heap = r.hq[:0], r.hnorm[:0], r.hblock[:0], r.heap[:0]
+	r.nHeavy, r.evicted = 0, 0
 	r.t, r.f = 0, 0
 	r.blocks, r.light, r.blockRows = 0, 0, 0
 	r.theta = [maxK]float64{}
@@ -233,11 +258,13 @@ func (r *RandomOrder) WriteRows(src []float64) (int, error) {
 			r.blockRows++
 			fhat := r.f * float64(r.total()) / float64(r.t)
 			if s > 0 && s >= fhat/(float64(d)*r.l) {
+				if r.nHeavy == r.maxHeavy && s <= r.hnorm[r.heap[0]] {
+					r.evicted++ // lighter than every held row: stays light
+					continue
+				}
 				r.applyLight(chunk[runStart*d:i*d], i-runStart)
 				runStart = i + 1
-				r.heavy = append(r.heavy, chunk[i*d:(i+1)*d]...)
-				r.hq = append(r.hq, 0)
-				r.nHeavy++
+				r.storeHeavy(chunk[i*d:(i+1)*d], s)
 			}
 		}
 		r.applyLight(chunk[runStart*d:], k-runStart)
@@ -247,6 +274,61 @@ func (r *RandomOrder) WriteRows(src []float64) (int, error) {
 		}
 	}
 	return rows, nil
+}
+
+// storeHeavy keeps row (squared norm s) exactly. When the buffer is full,
+// the lightest held row is evicted into the current block's light sums (as
+// if it had arrived now as a light row) and its slot reused.
+func (r *RandomOrder) storeHeavy(row []float64, s float64) {
+	d := r.d
+	if r.nHeavy < r.maxHeavy {
+		slot := r.nHeavy
+		r.heavy = append(r.heavy, row...)
+		r.hq = append(r.hq, 0)
+		r.hnorm = append(r.hnorm, s)
+		r.hblock = append(r.hblock, int64(r.blocks))
+		r.heap = append(r.heap, int32(slot))
+		r.nHeavy++
+		r.heapUp(len(r.heap) - 1)
+		return
+	}
+	slot := int(r.heap[0])
+	old := r.heavy[slot*d : (slot+1)*d]
+	r.applyLight(old, 1)
+	r.evicted++
+	copy(old, row)
+	r.hnorm[slot], r.hblock[slot] = s, int64(r.blocks)
+	r.heapDown(0)
+}
+
+func (r *RandomOrder) heapUp(i int) {
+	h := r.heap
+	for i > 0 {
+		p := (i - 1) / 2
+		if r.hnorm[h[p]] <= r.hnorm[h[i]] {
+			return
+		}
+		h[p], h[i] = h[i], h[p]
+		i = p
+	}
+}
+
+func (r *RandomOrder) heapDown(i int) {
+	h := r.heap
+	for {
+		m, l := i, 2*i+1
+		if l < len(h) && r.hnorm[h[l]] < r.hnorm[h[m]] {
+			m = l
+		}
+		if l+1 < len(h) && r.hnorm[h[l+1]] < r.hnorm[h[m]] {
+			m = l + 1
+		}
+		if m == i {
+			return
+		}
+		h[m], h[i] = h[i], h[m]
+		i = m
+	}
 }
 
 // nonFiniteRow describes a rejected row (1-based index row).
@@ -280,7 +362,6 @@ func (r *RandomOrder) applyLight(blk []float64, m int) {
 func (r *RandomOrder) endBlock() {
 	r.step(r.zs, r.ys, r.tmp, r.zPrev, &r.theta, &r.stability, r.small[:])
 	r.blocks++
-	r.blockHeavy = r.nHeavy
 	clear(r.ys)
 	r.light, r.blockRows = 0, 0
 	end := r.epochStart + r.epochLen
@@ -364,11 +445,14 @@ func (r *RandomOrder) step(zs, ys, tmp, zPrev []float64, theta *[maxK]float64, s
 // with the most energy outside the other columns' span, if there is one.
 func (r *RandomOrder) inject(zs, scratch []float64) {
 	d, k := r.d, r.k
-	if k < 2 || r.nHeavy == r.blockHeavy {
+	if k < 2 {
 		return
 	}
 	best := 0.0
-	for h := r.blockHeavy; h < r.nHeavy; h++ {
+	for h := range r.nHeavy {
+		if r.hblock[h] != int64(r.blocks) {
+			continue
+		}
 		copy(scratch, r.heavy[h*d:(h+1)*d])
 		for i := range k - 1 {
 			zi := zs[i*d : (i+1)*d]
@@ -411,14 +495,16 @@ func (r *RandomOrder) Result() Result {
 		Passes:    1,
 		HeavyRows: r.nHeavy,
 		// Z, its light sums, the step scratch, z_prev, the chunk scratch,
-		// and the heavy rows with their H·z scratch.
-		StateFloats: 3*k*d + d + chunkRows*(k+1) + r.nHeavy*(d+1),
-		Value:       math.NaN(),
-		Residual:    math.NaN(),
-		SinBound:    math.NaN(),
-		Gap:         math.NaN(),
-		Stability:   r.stability,
-		Assumes:     "rows in uniformly random order",
+		// and the heavy rows with their H·z scratch, norm, block and heap
+		// entry.
+		StateFloats:  3*k*d + d + chunkRows*(k+1) + r.nHeavy*(d+4),
+		HeavyEvicted: r.evicted,
+		Value:        math.NaN(),
+		Residual:     math.NaN(),
+		SinBound:     math.NaN(),
+		Gap:          math.NaN(),
+		Stability:    r.stability,
+		Assumes:      "rows in uniformly random order",
 	}
 	if r.t == 0 {
 		return res

@@ -29,6 +29,10 @@ type Result struct {
 	Passes int
 	// HeavyRows is the number of rows stored exactly (RandomOrder only).
 	HeavyRows int
+	// HeavyEvicted counts rows that were heavy on arrival but were moved to
+	// the light path because the heavy buffer was full (RandomOrder,
+	// WithMaxHeavy). Zero means every heavy row was kept.
+	HeavyEvicted int64
 	// StateFloats is the number of float64 values of state the estimator
 	// holds (iterates, scratch, heavy rows, Krylov basis), excluding the
 	// caller's read buffer.

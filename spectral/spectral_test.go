@@ -156,7 +156,7 @@ func TestRandomOrderStateIndependentOfRows(t *testing.T) {
 		require.NoError(t, err)
 		feed(t, ro, src)
 		res := ro.Result()
-		rest := res.StateFloats - res.HeavyRows*(d+1)
+		rest := res.StateFloats - res.HeavyRows*(d+4)
 		assert.LessOrEqual(t, rest, 11*d, "n=%d", n)
 		fixed = append(fixed, rest)
 		// The heavy count equals the rows above the arrival-time threshold,
@@ -587,4 +587,36 @@ func TestOjaGrid(t *testing.T) {
 	feedSlice(t, g, a, d)
 	x := g.Result()
 	assert.Equal(t, fmt.Sprintf("%+v", x), fmt.Sprintf("%+v", g.Result()))
+}
+
+// The heavy buffer is capped: a full buffer evicts its lightest row into
+// the light path, and the estimate survives.
+func TestRandomOrderHeavyCap(t *testing.T) {
+	const d = 64
+	raw := shuffledRows(digits.Pixels(), d, 1)
+	vRaw, _, _ := exactTop(raw, d)
+	for _, cap := range []int{1, 16, 200} {
+		ro, err := NewRandomOrder(d, WithRows(digits.Rows), WithMaxHeavy(cap))
+		require.NoError(t, err)
+		feedSlice(t, ro, raw, d)
+		res := ro.Result()
+		assert.Equal(t, cap, res.HeavyRows)
+		assert.Greater(t, res.HeavyEvicted, int64(0))
+		assert.Equal(t, 3*3*d+d+chunkRows*4+cap*(d+4), res.StateFloats)
+		assert.GreaterOrEqual(t, Correlation(res.Vector, vRaw), 0.99, "cap %d", cap)
+		// The held rows are the heaviest seen (those above the threshold).
+		for _, slot := range ro.heap {
+			assert.GreaterOrEqual(t, ro.hnorm[slot], ro.hnorm[ro.heap[0]])
+		}
+		blob, err := ro.MarshalBinary()
+		require.NoError(t, err)
+		var back RandomOrder
+		require.NoError(t, back.UnmarshalBinary(blob))
+		assert.Equal(t, fmt.Sprintf("%+v", res), fmt.Sprintf("%+v", back.Result()))
+	}
+	// Without n, the first rows all look heavy; the default cap bounds them.
+	ro, _ := NewRandomOrder(d)
+	assert.Equal(t, DefaultHeavyFloats/d, ro.maxHeavy)
+	_, err := NewRandomOrder(d, WithMaxHeavy(0))
+	assert.ErrorIs(t, err, ErrInvalidOption)
 }

@@ -68,6 +68,7 @@ type report struct {
 	Rows           int64     `json:"rows"`
 	Cols           int       `json:"cols"`
 	HeavyRows      int       `json:"heavy_rows"`
+	HeavyEvicted   int64     `json:"heavy_evicted"`
 	StateFloats    int       `json:"state_floats"`
 	Seconds        float64   `json:"seconds"`
 	RowsPerSecond  float64   `json:"rows_per_second"`
@@ -233,6 +234,7 @@ func estimate(o *options, src stream.Reader, name string) (*report, []float64, e
 	rep.Value = res.Value
 	rep.Rows = res.Rows
 	rep.HeavyRows = res.HeavyRows
+	rep.HeavyEvicted = res.HeavyEvicted
 	rep.StateFloats = res.StateFloats
 	rep.Passes = res.Passes
 	rep.Confident = res.Confident
@@ -337,6 +339,9 @@ func text(w io.Writer, rep *report, vec []float64) error {
 	case "randorder":
 		l := math.Log2(float64(max(rep.Cols, 2)))
 		p("heavy", "%d of %d rows kept exactly (‖a‖² ≥ ‖A‖²_F/(d·L), L = (log₂ d)² = %.3g)", rep.HeavyRows, rep.Rows, l*l)
+		if rep.HeavyEvicted > 0 {
+			p("", "%d heavy rows moved to the light path: the heavy buffer was full", rep.HeavyEvicted)
+		}
 	case "oja":
 		p("heavy", "0 (Oja keeps no rows)")
 	default:
