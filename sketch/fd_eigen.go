@@ -31,7 +31,7 @@ import (
 // If inverse iteration fails to converge it falls back to gonum's Dsyev on
 // a saved copy of G (also allocation-free with the preallocated work), so
 // the result is always an accurate decomposition. The benchmark
-// BenchmarkFD/eigen in package bench compares it with gonum's EigenSym.
+// BenchmarkSymEig (fd_eigen_test.go) compares it with gonum's EigenSym.
 type symEig struct {
 	n, k int // capacities
 
