@@ -6,10 +6,11 @@
 // (expanded to the full matrix). Complex and hermitian matrices are
 // reported with stream.ErrUnsupported.
 //
-// Row-sorted general coordinate files stream in O(cols) memory once they
-// exceed the memory budget; every other layout is held in memory up to it
-// (see Reader). Nothing is allocated from a declared size alone: memory
-// grows with the entries actually read.
+// Row-sorted general coordinate files stream in O(cols) memory after a
+// bounded lookahead (Lookahead entries, 2²⁰ by default); every other layout
+// is held in memory up to the MemoryBudget (see Reader). Nothing is
+// allocated from a declared size alone: memory grows with the entries
+// actually read.
 //
 // # Errors
 //
