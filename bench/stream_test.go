@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"gonum.org/v1/gonum/mat"
+
 	"github.com/linstream/linstream/stream"
 )
 
@@ -21,6 +23,8 @@ import (
 //     and spilling (budget = 1/8 of the data, impl=linstream-s2 and
 //     linstream-none), beside impl=perm, rand.Perm plus a gather into a
 //     second buffer (in memory only, the cost floor of any row shuffle).
+//     impl=linstream-randomaccess shuffles a RowReaderAt source (FromMatrix)
+//     over budget: row indices are permuted and rows read in that order.
 //     impl=linstream-reset reuses one Shuffled through Reset (the store is
 //     allocated once, as in a shuffle per epoch); impl=linstream allocates
 //     and first-touches its store on every call.
@@ -147,6 +151,19 @@ func BenchmarkStream(b *testing.B) {
 				}
 			})
 		}
+		b.Run("Shuffle/"+shape+"/impl=linstream-randomaccess", func(b *testing.B) {
+			// A RowReaderAt source over budget: indices are permuted, rows
+			// read in that order, nothing spilled.
+			m := mat.NewDense(rows, cols, data)
+			d := stream.Discard(cols)
+			b.SetBytes(bytes)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := stream.Shuffle(d, stream.FromMatrix(m), stream.WithMemory(bytes/8)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 		b.Run("Shuffle/"+shape+"/impl=linstream-reset", func(b *testing.B) {
 			r := stream.NewSliceReader(data, cols)
 			d := stream.Discard(cols)

@@ -12,7 +12,8 @@ import (
 // without a spill). Make one with FromMatrix.
 type MatrixReader struct {
 	m    mat.Matrix
-	raw  mat.RawMatrixer // non-nil for a fast row copy
+	raw  []float64 // backing data of a RawMatrixer, nil otherwise
+	ld   int       // its stride
 	r, c int
 	next int // next row to read
 }
@@ -29,7 +30,8 @@ func FromMatrix(m mat.Matrix) *MatrixReader {
 	}
 	mr := &MatrixReader{m: m, r: r, c: c}
 	if raw, ok := m.(mat.RawMatrixer); ok {
-		mr.raw = raw
+		g := raw.RawMatrix()
+		mr.raw, mr.ld = g.Data, g.Stride
 	}
 	return mr
 }
@@ -61,10 +63,9 @@ func (mr *MatrixReader) ReadRowsAt(dst []float64, row int64) (int, error) {
 	i0 := int(row)
 	n := min(len(dst)/mr.c, mr.r-i0)
 	if mr.raw != nil {
-		rm := mr.raw.RawMatrix()
 		for i := range n {
-			o := (i0 + i) * rm.Stride
-			copy(dst[i*mr.c:(i+1)*mr.c], rm.Data[o:o+mr.c])
+			o := (i0 + i) * mr.ld
+			copy(dst[i*mr.c:(i+1)*mr.c], mr.raw[o:o+mr.c])
 		}
 		return n, nil
 	}
