@@ -50,5 +50,14 @@
 // Randomness comes only from WithSeed (math/rand/v2 PCG): the same seed and
 // the same rows give the same Result. After construction, WriteRows does not
 // allocate, except when RandomOrder stores a heavy row (amortized growth of
-// its heavy-row buffer).
+// its heavy-row buffer, capped by WithMaxHeavy).
+//
+// # Checkpoints
+//
+// RandomOrder and Oja implement MarshalBinary, AppendBinary and
+// UnmarshalBinary (binfmt kinds KindRandomOrder and KindOja): a long stream
+// can checkpoint and resume, bit for bit. Decoding checks every field before
+// the receiver changes and wraps ErrCorrupt on failure. The estimators do
+// not Merge: a block power method and Oja's product are sequential in the
+// rows, so two shards' states do not combine.
 package spectral
