@@ -364,3 +364,22 @@ func TestGramKrylov(t *testing.T) {
 	assert.InDelta(t, 0, res.TailEnergy, 1e-9)
 	assert.InDeltaSlice(t, []float64{3, 2, 1}, res.Sigma, 1e-9)
 }
+
+// TestRandomizedTieOverSeeds: with σ_3 = σ_4 exactly, the randomized route
+// must never claim a unique rank-3 truncation, whatever the seed and
+// schedule.
+func TestRandomizedTieOverSeeds(t *testing.T) {
+	n, d := 80, 30
+	a := withSpectrum(n, d, []float64{9, 7, 5, 5, 3, 1, 0.5, 0.2}, testRand(12))
+	for seed := uint64(1); seed <= 10; seed++ {
+		for _, q := range []int{-1, 0, 1} {
+			opts := []Option{WithSeed(seed), WithOversample(3)}
+			if q >= 0 {
+				opts = append(opts, WithPowerIters(q))
+			}
+			res, err := Randomized(stream.NewSliceReader(a, d), 3, opts...)
+			require.NoError(t, err)
+			assert.False(t, res.Unique, "seed %d q %d: gap %g", seed, q, res.Gap)
+		}
+	}
+}
