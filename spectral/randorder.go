@@ -9,8 +9,8 @@ import (
 	"github.com/linstream/linstream/stream"
 )
 
-// chunkRows is the number of rows RandomOrder classifies and applies at a
-// time (the size of its per-row scratch).
+// chunkRows is the most rows RandomOrder classifies and applies at a time
+// (the size of its per-row scratch).
 const chunkRows = 64
 
 // RandomOrder estimates v₁ in one pass over rows that arrive in uniformly
@@ -38,9 +38,9 @@ const chunkRows = 64
 //     The heavy part is applied exactly, scaled to the whole stream; the
 //     shift s keeps directions whose rows have not arrived yet alive.
 //
-// Light rows are applied in runs of up to 64 rows through kernel.Gemv and
-// kernel.GemvT, once per column; each row's squared norm costs one
-// kernel.Dot.
+// Rows are applied in chunks of at most 128 KiB (4 to 64 rows) through one
+// kernel.Gemv and one kernel.GemvT per column, heavy rows masked out; each
+// row's squared norm costs one kernel.Dot.
 //
 // # Number of rows
 //
@@ -112,6 +112,7 @@ type RandomOrder struct {
 	zPrev       []float64 // d
 	pbuf        []float64 // chunkRows×k: A·Zᵀ for a run of light rows
 	nrm         []float64 // chunkRows squared norms
+	chunk       int       // rows classified and applied at a time
 	heavy       []float64 // heavy rows, row-major, one slot each
 	hq          []float64 // scratch: H·z
 	hnorm       []float64 // squared norm of each slot's row
@@ -171,6 +172,7 @@ func NewRandomOrder(cols int, opts ...Option) (*RandomOrder, error) {
 	if r.init == 0 {
 		r.init = 64 * int64(r.p)
 	}
+	r.chunk = max(4, min(chunkRows, 16384/cols)) // a chunk of ≤ 128 KiB stays in L2
 	r.maxHeavy = cfg.maxHeavy
 	if r.maxHeavy == 0 {
 		r.maxHeavy = max(64, DefaultHeavyFloats/cols)
@@ -238,19 +240,21 @@ func (r *RandomOrder) WriteRows(src []float64) (int, error) {
 	rows := len(src) / d
 	done := 0
 	for done < rows {
-		// The chunk ends at the block end or after chunkRows rows.
-		k := int(min(int64(rows-done), int64(chunkRows), r.blockEnd-r.t))
+		// The chunk ends at the block end or after r.chunk rows.
+		k := int(min(int64(rows-done), int64(r.chunk), r.blockEnd-r.t))
 		chunk := src[done*d : (done+k)*d]
 		nrm := r.nrm[:k]
 		for i := range k {
 			row := chunk[i*d : (i+1)*d]
 			nrm[i] = kernel.Dot(row, row)
 		}
-		runStart := 0
+		// Classify sequentially (the threshold runs with F); heavy rows are
+		// stored and marked with a negative norm, so that one masked pass
+		// applies the light ones.
 		for i := range k {
 			s := nrm[i]
 			if math.IsNaN(s) || math.IsInf(s, 0) {
-				r.applyLight(chunk[runStart*d:i*d], i-runStart)
+				r.applyLight(chunk[:i*d], i, nrm[:i])
 				return done + i, nonFiniteRow("RandomOrder", chunk[i*d:(i+1)*d], r.t+1)
 			}
 			r.t++
@@ -262,12 +266,11 @@ func (r *RandomOrder) WriteRows(src []float64) (int, error) {
 					r.evicted++ // lighter than every held row: stays light
 					continue
 				}
-				r.applyLight(chunk[runStart*d:i*d], i-runStart)
-				runStart = i + 1
 				r.storeHeavy(chunk[i*d:(i+1)*d], s)
+				nrm[i] = -1
 			}
 		}
-		r.applyLight(chunk[runStart*d:], k-runStart)
+		r.applyLight(chunk, k, nrm)
 		done += k
 		if r.t == r.blockEnd {
 			r.endBlock()
@@ -294,7 +297,7 @@ func (r *RandomOrder) storeHeavy(row []float64, s float64) {
 	}
 	slot := int(r.heap[0])
 	old := r.heavy[slot*d : (slot+1)*d]
-	r.applyLight(old, 1)
+	r.applyLight(old, 1, nil)
 	r.evicted++
 	copy(old, row)
 	r.hnorm[slot], r.hblock[slot] = s, int64(r.blocks)
@@ -343,19 +346,37 @@ func nonFiniteRow(who string, x []float64, row int64) error {
 	return fmt.Errorf("spectral: %s: %w", who, &stream.DataError{Row: row, Offset: -1, Msg: msg, Err: stream.ErrNonFinite})
 }
 
-// applyLight adds Σ⟨a,z_i⟩a to ys_i for each column over the m light rows
-// in blk.
-func (r *RandomOrder) applyLight(blk []float64, m int) {
+// applyLight adds Σ⟨a,z_i⟩a to ys_i, for each column, over the m rows in
+// blk whose entry in mark is not negative (mark nil: all of them): whole
+// chunks go through one Gemv and one GemvT per column, heavy rows masked
+// out of the products.
+func (r *RandomOrder) applyLight(blk []float64, m int, mark []float64) {
 	if m == 0 {
 		return
 	}
 	d, k := r.d, r.k
+	light := m
+	for _, v := range mark {
+		if v < 0 {
+			light--
+		}
+	}
+	if light == 0 {
+		return
+	}
 	for i := range k {
 		p := r.pbuf[i*chunkRows : i*chunkRows+m]
 		kernel.Gemv(m, d, 1, blk, d, r.zs[i*d:(i+1)*d], 0, p)
+		if light < m {
+			for j, v := range mark {
+				if v < 0 {
+					p[j] = 0
+				}
+			}
+		}
 		kernel.GemvT(m, d, 1, blk, d, p, 1, r.ys[i*d:(i+1)*d])
 	}
-	r.light += int64(m)
+	r.light += int64(light)
 }
 
 // endBlock performs the block step and starts the next block.
