@@ -177,11 +177,12 @@ func ExampleMethod() {
 func ExampleOption() {
 	_, err := lowrank.Truncate(small, 4, 3, 1, lowrank.WithOversample(-3))
 	fmt.Println(err)
+	// q = 2 power steps: 3 passes, and one more for U.
 	res, _ := lowrank.Truncate(small, 4, 3, 1, lowrank.WithMethod(lowrank.MethodRandomized), lowrank.WithPowerIters(2))
 	fmt.Println(res.Method, res.Passes)
 	// Output:
 	// lowrank: invalid option: oversampling -3 < 0
-	// randomized 3
+	// randomized 4
 }
 
 func ExampleFromSketch() {

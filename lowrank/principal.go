@@ -200,7 +200,7 @@ func PrincipalWeightsStream(src stream.Rewinder, rank int, budget Budget, opts .
 	rs := newReaderSource(src, cfg.blockRows)
 	switch cfg.method {
 	case MethodAuto, MethodRandomized:
-		tr, _, err = randomized(rs, rank, cfg)
+		tr, err = randomized(rs, rank, cfg)
 	case MethodGram:
 		tr, err = gramTruncate(rs, rank, cfg)
 	default:

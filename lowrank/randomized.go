@@ -45,7 +45,7 @@ func Randomized(src stream.Rewinder, r int, opts ...Option) (*Result, error) {
 		return nil, err
 	}
 	rs := newReaderSource(src, cfg.blockRows)
-	res, _, err := randomized(rs, r, cfg)
+	res, err := randomized(rs, r, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -64,9 +64,8 @@ const (
 	maxResidualPasses = 30
 )
 
-// randomized runs the iteration. For an in-memory source it also returns
-// Y = A·Q of the last pass (n×k), from which U = Y·W·Σ⁻¹ costs no pass.
-func randomized(src source, r int, cfg *config) (*Result, *uFactor, error) {
+// randomized runs the iteration on src.
+func randomized(src source, r int, cfg *config) (*Result, error) {
 	d := src.cols()
 	k := min(r+cfg.oversample, d)
 	rng := newRand(cfg.seed)
@@ -76,10 +75,6 @@ func randomized(src source, r int, cfg *config) (*Result, *uFactor, error) {
 	gaussian(qt, rng)
 	orthoRows(qt, k, d, coef, rng)
 	y := make([]float64, cfg.blockRows*k)
-	var yAll []float64
-	if ms, ok := src.(*memSource); ok {
-		yAll = make([]float64, ms.rows*k)
-	}
 	rz := newRitz(k, d)
 
 	var n int64 = -1
@@ -91,9 +86,6 @@ func randomized(src source, r int, cfg *config) (*Result, *uFactor, error) {
 		var ss float64
 		err := src.pass(func(nb int, blk []float64) error {
 			yb := y[:nb*k]
-			if yAll != nil {
-				yb = yAll[rows*int64(k) : (rows+int64(nb))*int64(k)]
-			}
 			kernel.GemmNT(nb, k, d, 1, blk, d, qt, d, 0, yb, k)
 			kernel.GemmTN(k, d, nb, 1, yb, k, blk, d, 1, zt, d)
 			if n < 0 {
@@ -129,10 +121,10 @@ func randomized(src source, r int, cfg *config) (*Result, *uFactor, error) {
 	prev := math.Inf(-1)
 	for {
 		if err := pass(); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		if !rz.extract(qt, zt) {
-			return nil, nil, fmt.Errorf("lowrank: Rayleigh–Ritz eigenproblem of order %d failed: %w", k, ErrNoConvergence)
+			return nil, fmt.Errorf("lowrank: Rayleigh–Ritz eigenproblem of order %d failed: %w", k, ErrNoConvergence)
 		}
 		if passes >= maxPasses {
 			break
@@ -161,32 +153,5 @@ func randomized(src source, r int, cfg *config) (*Result, *uFactor, error) {
 	r = int(min(int64(r), min(int64(d), n)))
 	res := fromRitz(rz, r, n, d, frob, cfg)
 	res.Method, res.Passes, res.Iterations, res.Converged = MethodRandomized, passes, passes, true
-	if yAll == nil {
-		return res, nil, nil
-	}
-	return res, &uFactor{y: yAll, k: k, w: append([]float64(nil), rz.w...)}, nil
-}
-
-// uFactor holds Y = A·Q (n×k) and the Ritz rotation W (k×k) of the last
-// pass: U = Y·W_r·Σ_r⁻¹.
-type uFactor struct {
-	y []float64
-	k int
-	w []float64
-}
-
-// u computes U (n×rank) for res.
-func (f *uFactor) u(res *Result, n int) []float64 {
-	k, rank := f.k, res.Rank
-	ws := make([]float64, k*rank)
-	for i := range k {
-		for j := range rank {
-			ws[i*rank+j] = f.w[i*k+j] / res.Sigma[j]
-		}
-	}
-	u := make([]float64, n*rank)
-	if rank > 0 {
-		kernel.GemmNN(n, rank, k, 1, f.y, k, ws, rank, 0, u, rank)
-	}
-	return u
+	return res, nil
 }

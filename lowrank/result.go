@@ -56,7 +56,7 @@ type Result struct {
 	SignsFrom byte
 	// Passes counts passes over the data: 1 for the SVD, Gram and sketch
 	// routes, q+1 for the randomized one, and one more when U was computed
-	// from a stream.
+	// by the iterative routes (Truncate always does; streams with WithU).
 	Passes int
 	// Iterations counts subspace iterations (0 on the SVD route).
 	Iterations int

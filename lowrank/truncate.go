@@ -69,22 +69,20 @@ func Truncate(a []float64, rows, cols, r int, opts ...Option) (*Result, error) {
 		n, d = cols, rows
 	}
 	var res *Result
-	var uf *uFactor
 	ms := &memSource{a: src, rows: n, d: d, b: cfg.blockRows}
 	if m == MethodGram {
 		res, err = gramTruncate(ms, r, cfg)
 	} else {
-		res, uf, err = randomized(ms, r, cfg)
+		res, err = randomized(ms, r, cfg)
 	}
 	if err != nil {
 		return nil, err
 	}
-	// U = A V Σ⁻¹ of the matrix the route saw.
+	// U = A V Σ⁻¹ of the matrix the route saw (memory-bound: about as
+	// long as reading A once).
 	k := res.Rank
-	var u []float64
-	if uf != nil {
-		u = uf.u(res, n)
-	} else if u = make([]float64, n*k); k > 0 {
+	u := make([]float64, n*k)
+	if k > 0 {
 		vt := make([]float64, k*d) // rows v_i/σ_i
 		for i := range d {
 			for j := range k {
@@ -95,6 +93,7 @@ func Truncate(a []float64, rows, cols, r int, opts ...Option) (*Result, error) {
 			b := min(cfg.blockRows, n-i)
 			kernel.GemmNT(b, k, d, 1, src[i*d:(i+b)*d], d, vt, d, 0, u[i*k:(i+b)*k], k)
 		}
+		res.Passes++
 	}
 	if wide {
 		res.U, res.V = res.V, u
