@@ -41,10 +41,10 @@ func AxpBy(alpha float64, x []float64, beta float64, y []float64) {
 			axpy(alpha, x, y)
 		}
 	default:
-		y = y[:len(x)]
-		for i, v := range x {
-			y[i] = alpha*v + beta*y[i]
-		}
+		// Two vector passes (y *= beta, then y += alpha·x) beat one
+		// scalar pass; each entry is still within the bound with k = 1.
+		scal(beta, y)
+		axpy(alpha, x, y)
 	}
 }
 

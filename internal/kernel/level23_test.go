@@ -255,6 +255,7 @@ func TestZeroAllocs(t *testing.T) {
 			"GemmNN":     func() { GemmNN(m, 290, k, 1, a, k, b, 290, 0.5, c, 290) },
 			"GemmNT":     func() { GemmNT(m, n, 290, 1, a, 290, b, 290, 0.5, c, n) },
 			"GemmTN":     func() { GemmTN(m, 290, k, 1, a, m, b, 290, 0.5, c, 290) },
+			"Symmetrize": func() { SymmetrizeUpper(n, c, n) },
 		} {
 			runs := 20
 			if raceEnabled {
