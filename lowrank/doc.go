@@ -26,9 +26,8 @@
 //     (wide ones are transposed first).
 //   - [GramTruncate] makes one pass over any [stream.Reader], accumulating
 //     AᵀA (d×d memory) with kernel.GramUpdate, then finds the top r eigenpairs
-//     by restarted block Krylov iteration with Rayleigh–Ritz (blocks of r+p
-//     vectors, Krylov depth 4); a dense d×d eigensolver only runs when
-//     d ≤ 4(r+p).
+//     by Chebyshev-filtered subspace iteration with Rayleigh–Ritz on blocks
+//     of r+p vectors; a dense d×d eigensolver only runs when d ≤ 4(r+p).
 //   - [Randomized] runs randomized subspace iteration over a
 //     [stream.Rewinder]: each pass applies AᵀA to a d×(r+p) panel block by
 //     block (Y_b = A_b Ω, Z += A_bᵀ Y_b), so q power steps cost q+1 passes;

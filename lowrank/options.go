@@ -186,7 +186,8 @@ func WithTol(tol float64) Option {
 	}
 }
 
-// WithMaxIter caps the Gram route's Krylov restarts (default 1000).
+// WithMaxIter caps the Gram route's filtered subspace iterations (default
+// 1000).
 func WithMaxIter(n int) Option {
 	return func(c *config) error {
 		if n < 1 {

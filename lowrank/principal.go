@@ -130,8 +130,8 @@ func (p *PrincipalResult) MaskBytes(dst []uint8) []uint8 {
 // HEAD selects the smallest ones by mistake, which this does not copy.
 //
 // W_r comes from Truncate (options pass through; by default the exact SVD
-// for small matrices, the Gram route up to 2048 on the thin side, the
-// randomized route beyond). On the randomized route, unless WithPowerIters
+// for small matrices, the Gram route for tall or wide ones up to 2048 on the
+// thin side, the randomized route otherwise). On the randomized route, unless WithPowerIters
 // fixes q, passes continue until every top-r Ritz pair has residual
 // ‖WᵀW v − θ v‖ ≤ 1e-9·σ̃_1² (at most 30 passes): a mask depends on single
 // entries of W_r near the threshold, so the subspace must have converged,

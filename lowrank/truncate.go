@@ -19,8 +19,10 @@ const eps = 0x1p-52
 //
 // With MethodAuto (the default) it uses gonum's thin SVD when the matrix is
 // small (min(n,d)²·max(n,d) ≤ 2²⁵) or r ≥ min(n,d)/2; otherwise the Gram
-// route on the thinner side (AᵀA, or AAᵀ for a wide matrix) when min(n,d)
-// ≤ 2048, and the randomized route beyond. WithMethod forces MethodSVD,
+// route on the thinner side (AᵀA, or AAᵀ for a wide matrix) when the matrix
+// is tall or wide (max ≥ 4·min) with min(n,d) ≤ 2048, and the randomized
+// route for everything else (a square-ish matrix gains nothing from
+// forming its Gram matrix). WithMethod forces MethodSVD,
 // MethodGram or MethodRandomized. U is always computed; signs follow the U
 // rule (see CanonicalSigns).
 //
@@ -48,7 +50,7 @@ func Truncate(a []float64, rows, cols, r int, opts ...Option) (*Result, error) {
 		switch {
 		case float64(small)*float64(small)*float64(big) <= 1<<25 || 2*r >= small:
 			m = MethodSVD
-		case small <= 2048:
+		case small <= 2048 && big >= 4*small:
 			m = MethodGram
 		default:
 			m = MethodRandomized
@@ -192,12 +194,13 @@ func setGap(res *Result, r int, uncR, uncNext float64) {
 
 // GramTruncate computes the rank-r truncation from one pass over src: it
 // accumulates ‖A‖²_F and the d×d Gram matrix AᵀA with kernel.GramUpdate,
-// then finds the top eigenpairs by restarted block Krylov iteration with
-// Rayleigh–Ritz on blocks of k = r+p vectors (p from WithOversample; see
-// gramEig) until the top r Ritz pairs have residual ≤ tol·σ̃_1² (WithTol,
-// WithMaxIter; hitting the cap leaves Converged false, not an error). It
-// factors the d×d matrix densely only when d ≤ 4k. Memory is d² + 8·d·k
-// floats; time n·d² for the pass plus about 16·k·d² per restart.
+// then finds the top eigenpairs by Chebyshev-filtered subspace iteration
+// with Rayleigh–Ritz on blocks of k = r+p vectors (p from WithOversample;
+// see gramEig) until the top r Ritz pairs have residual ≤ tol·σ̃_1²
+// (WithTol, WithMaxIter; hitting the cap leaves Converged false, not an
+// error). It factors the d×d matrix densely only when d ≤ 4k. Memory is
+// d² + 5·d·k floats; time n·d² for the pass plus 2·s·k·d² per iteration
+// for a filter of degree s ≤ 16.
 //
 // The pass reads src from where it stands.
 //
@@ -326,21 +329,25 @@ func gramTruncate(src source, r int, cfg *config) (*Result, error) {
 	return res, nil
 }
 
-// krylovDepth is the number of Krylov blocks after the first in the Gram
-// route's restarted block Krylov iteration.
-const krylovDepth = 3
+// Chebyshev filter limits: the degree s is at most maxChebDegree, and at
+// most what keeps T_s at the top Ritz value below chebGrowth, so the wanted
+// directions keep at least 16 − log10(chebGrowth) digits relative to the
+// dominant one.
+const (
+	maxChebDegree = 16
+	chebGrowth    = 1e8
+)
 
-// gramEig finds the top eigenpairs of the d×d symmetric g: by one dense
-// eigendecomposition when d ≤ 4(r+p) (then the Krylov space would be the
-// whole space anyway), otherwise by restarted block Krylov iteration —
-// blocks Q, GQ, G²Q, G³Q of k = r+p vectors, each orthonormalized against
-// the earlier ones (classical Gram–Schmidt twice), Rayleigh–Ritz on the
-// 4k-dimensional space, restart from its top k Ritz vectors — until the top
-// r Ritz pairs have residual ≤ tol·θ_1. Compared with plain subspace
-// iteration, a restart of degree s damps the unwanted directions like a
-// Chebyshev polynomial, exp(−2s√δ) instead of (1−δ)^s for a relative gap
-// δ, which matters on flat (noise-like) spectra. The returned Ritz set has
-// all 4k values, so TailLower can use them.
+// gramEig finds the top eigenpairs of the d×d symmetric positive
+// semidefinite g: by one dense eigendecomposition when d ≤ 4(r+p) (a small
+// problem), otherwise by Chebyshev-filtered subspace iteration (Zhou & Saad
+// 2007) on a block of k = r+p vectors: each iteration applies T_s(G) with the
+// Chebyshev polynomial T_s mapped to the unwanted interval [0, θ_k] (θ_k the
+// smallest current Ritz value), re-orthonormalizes (classical Gram–Schmidt
+// twice) and does Rayleigh–Ritz on the k×k projection, until the top r
+// Ritz pairs have residual ≤ tol·θ_1. Directions are damped like
+// 1/T_s(λ/θ_k) instead of (λ/θ_k)^s, which is what flat (noise-like)
+// spectra need, and the small eigenproblem stays k×k.
 func gramEig(g []float64, d, r int, cfg *config) (*ritz, int, bool, error) {
 	k := min(r+cfg.oversample, d)
 	if d <= 4*k {
@@ -356,25 +363,21 @@ func gramEig(g []float64, d, r int, cfg *config) (*ritz, int, bool, error) {
 		}
 		return rz, 1, true, nil
 	}
-	m := k * (krylovDepth + 1)
 	rng := newRand(cfg.seed)
-	basis := make([]float64, m*d)
-	gb := make([]float64, m*d)
-	coef := make([]float64, m)
-	gaussian(basis[:k*d], rng)
-	orthoRows(basis, k, d, coef, rng)
-	rz := newRitz(m, d)
+	x := make([]float64, k*d)
+	y0 := make([]float64, k*d)
+	y1 := make([]float64, k*d)
+	z := make([]float64, k*d)
+	coef := make([]float64, k)
+	gaussian(x, rng)
+	orthoRows(x, k, d, coef, rng)
+	rz := newRitz(k, d)
 	iters := 0
-	for iters < cfg.maxIter {
+	for {
 		iters++
-		for j := 1; j <= krylovDepth; j++ {
-			prev := basis[(j-1)*k*d : j*k*d]
-			kernel.GemmNN(k, d, d, 1, prev, d, g, d, 0, basis[j*k*d:(j+1)*k*d], d)
-			orthoRowsFrom(basis, j*k, (j+1)*k, d, coef, rng)
-		}
-		kernel.GemmNN(m, d, d, 1, basis, d, g, d, 0, gb, d)
-		if !rz.extract(basis, gb) {
-			return nil, 0, false, fmt.Errorf("lowrank: Rayleigh–Ritz eigenproblem of order %d failed: %w", m, ErrNoConvergence)
+		kernel.GemmNN(k, d, d, 1, x, d, g, d, 0, z, d)
+		if !rz.extract(x, z) {
+			return nil, 0, false, fmt.Errorf("lowrank: Rayleigh–Ritz eigenproblem of order %d failed: %w", k, ErrNoConvergence)
 		}
 		converged := true
 		lim := cfg.tol * rz.theta[0]
@@ -384,12 +387,40 @@ func gramEig(g []float64, d, r int, cfg *config) (*ritz, int, bool, error) {
 				break
 			}
 		}
-		if converged {
-			return rz, iters, true, nil
+		if converged || iters >= cfg.maxIter {
+			return rz, iters, converged, nil
 		}
-		copy(basis[:k*d], rz.vt[:k*d])
+		// Filter the Ritz vectors: Y_0 = V, Y_1 = (VG − cV)/e, Y_{j+1} =
+		// 2(Y_j G − c Y_j)/e − Y_{j−1}, with c = e = θ_k/2.
+		cut := rz.theta[k-1]
+		top := rz.theta[0]
+		deg := 1
+		if cut > 0 && top > cut {
+			x1 := 2*top/cut - 1
+			deg = int(math.Acosh(chebGrowth) / math.Acosh(x1))
+			deg = max(1, min(deg, maxChebDegree))
+		}
+		if cut <= 0 || top <= cut || deg == 1 {
+			// No usable interval: a plain power step on the Ritz vectors.
+			copy(x, rz.mvt)
+			orthoRows(x, k, d, coef, rng)
+			continue
+		}
+		c := cut / 2
+		copy(y0, rz.vt)
+		for i := range y1 {
+			y1[i] = (rz.mvt[i] - c*rz.vt[i]) / c
+		}
+		for range deg - 1 {
+			kernel.GemmNN(k, d, d, 1, y1, d, g, d, 0, z, d)
+			for i := range z {
+				z[i] = 2*(z[i]-c*y1[i])/c - y0[i]
+			}
+			y0, y1, z = y1, z, y0
+		}
+		copy(x, y1)
+		orthoRows(x, k, d, coef, rng)
 	}
-	return rz, iters, false, nil
 }
 
 // fromRitz builds a Result from Ritz pairs of AᵀA. r ≤ min(n, d).

@@ -329,10 +329,11 @@ func (g *growing) ReadRows(dst []float64) (int, error) {
 	return 1, nil
 }
 
-// TestGramKrylov exercises the Gram route's block Krylov path (d > 4(r+p)):
-// a flat noise spectrum, a tie at σ_r = σ_{r+1}, and exact low rank (the
-// Krylov blocks become dependent and are refilled with random vectors).
-func TestGramKrylov(t *testing.T) {
+// TestGramFiltered exercises the Gram route's filtered subspace iteration
+// (d > 4(r+p)): a flat noise spectrum, a tie at σ_r = σ_{r+1}, and exact
+// low rank (the filtered block becomes dependent and is refilled with random
+// vectors).
+func TestGramFiltered(t *testing.T) {
 	n, d, r := 300, 120, 4
 	noise := randMatrix(n, d, testRand(31))
 	ref := refValues(t, noise, n, d)

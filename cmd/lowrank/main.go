@@ -11,8 +11,9 @@
 //
 // Methods (see package lowrank):
 //
-//	auto        gram when the file has at most 4096 columns, randomized
-//	            beyond (fd for a pipe that cannot be read twice)
+//	auto        gram for a tall file (rows ≥ 4·cols, cols ≤ 4096) or a pipe,
+//	            randomized for other files, fd for a pipe with more than
+//	            4096 columns
 //	exact       load the matrix; dense SVD when small, else the Gram route
 //	            to convergence, with U
 //	gram        one pass accumulating AᵀA, then subspace iteration
@@ -218,13 +219,16 @@ func truncate(o *options, f *matfile.File, rep *report) ([]safetensors.Tensor, e
 	rewind := canRewind(f)
 	method := o.method
 	if method == "auto" {
+		rows := f.Rows() // -1 when the format does not say
 		switch {
 		case !rewind && d > 4096:
 			method = "fd"
-		case d <= 4096:
+		case !rewind:
 			method = "gram"
+		case d > 4096 || (rows >= 0 && rows < 4*int64(d)):
+			method = "randomized" // the Gram matrix only pays for tall inputs
 		default:
-			method = "randomized"
+			method = "gram"
 		}
 	}
 	var res *lowrank.Result

@@ -15,7 +15,7 @@
 // tensor; with -all every 2-D tensor, one mask each), or any matrix file
 // linstream reads ("-" is standard input). A matrix that fits -mem (default
 // 1 GiB) is loaded and W_r computed in memory (exact SVD when small, the
-// Gram route, or randomized beyond 2048 on the thin side); a larger file is
+// Gram route when tall or wide, randomized otherwise); a larger file is
 // streamed in O(r·n + K) memory (randomized passes for V_r, then one pass
 // selecting from each block of W V_r V_rᵀ).
 //
