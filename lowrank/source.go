@@ -14,18 +14,27 @@ type source interface {
 	pass(f func(b int, blk []float64) error) error
 }
 
-// memSource walks an in-memory row-major matrix without copying.
+// memSource walks an in-memory row-major matrix. Each block is first copied
+// into a small buffer: the kernels pack their operands in short pieces, and
+// packing straight from a matrix far larger than the cache measured about
+// 1.7× slower than one sequential copy followed by packing from cache.
 type memSource struct {
 	a          []float64
 	rows, d, b int
+	buf        []float64
 }
 
 func (m *memSource) cols() int { return m.d }
 
 func (m *memSource) pass(f func(b int, blk []float64) error) error {
+	if m.buf == nil {
+		m.buf = make([]float64, min(m.b, m.rows)*m.d)
+	}
 	for i := 0; i < m.rows; i += m.b {
 		nb := min(m.b, m.rows-i)
-		if err := f(nb, m.a[i*m.d:(i+nb)*m.d]); err != nil {
+		blk := m.buf[:nb*m.d]
+		copy(blk, m.a[i*m.d:(i+nb)*m.d])
+		if err := f(nb, blk); err != nil {
 			return err
 		}
 	}

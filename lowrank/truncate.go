@@ -41,9 +41,6 @@ func Truncate(a []float64, rows, cols, r int, opts ...Option) (*Result, error) {
 	if rows == 0 {
 		return nil, fmt.Errorf("lowrank: truncate: %w", stream.ErrEmpty)
 	}
-	if err := checkFinite(a, cols); err != nil {
-		return nil, err
-	}
 	small, big := min(rows, cols), max(rows, cols)
 	m := cfg.method
 	if m == MethodAuto {
@@ -58,6 +55,9 @@ func Truncate(a []float64, rows, cols, r int, opts ...Option) (*Result, error) {
 	}
 	switch m {
 	case MethodSVD:
+		if err := checkFinite(a, cols); err != nil {
+			return nil, err
+		}
 		return svdTruncate(a, rows, cols, r, cfg)
 	case MethodGram, MethodRandomized:
 	default:
@@ -77,6 +77,12 @@ func Truncate(a []float64, rows, cols, r int, opts ...Option) (*Result, error) {
 	} else {
 		res, err = randomized(ms, r, cfg)
 	}
+	if errors.Is(err, stream.ErrNonFinite) {
+		// The routes see a non-finite ‖A‖²_F; name the entry.
+		if ferr := checkFinite(a, cols); ferr != nil {
+			return nil, ferr
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -91,10 +97,12 @@ func Truncate(a []float64, rows, cols, r int, opts ...Option) (*Result, error) {
 				vt[j*d+i] = res.V[i*k+j] / res.Sigma[j]
 			}
 		}
-		for i := 0; i < n; i += cfg.blockRows {
-			b := min(cfg.blockRows, n-i)
-			kernel.GemmNT(b, k, d, 1, src[i*d:(i+b)*d], d, vt, d, 0, u[i*k:(i+b)*k], k)
-		}
+		row := 0
+		_ = ms.pass(func(b int, blk []float64) error {
+			kernel.GemmNT(b, k, d, 1, blk, d, vt, d, 0, u[row*k:(row+b)*k], k)
+			row += b
+			return nil
+		})
 		res.Passes++
 	}
 	if wide {

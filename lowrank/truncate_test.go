@@ -278,6 +278,13 @@ func TestTruncateErrors(t *testing.T) {
 	_, err := Truncate(a, 2, 2, 1)
 	require.ErrorIs(t, err, stream.ErrNonFinite)
 	assert.Contains(t, err.Error(), "row 2, column 1")
+	for _, m := range []Method{MethodGram, MethodRandomized} {
+		big := randMatrix(50, 4, testRand(1))
+		big[4*37+2] = math.Inf(-1)
+		_, err = Truncate(big, 50, 4, 1, WithMethod(m))
+		require.ErrorIs(t, err, stream.ErrNonFinite)
+		assert.Contains(t, err.Error(), "row 38, column 3")
+	}
 	_, err = Truncate(nil, 0, 3, 1)
 	require.ErrorIs(t, err, stream.ErrEmpty)
 	_, err = GramTruncate(stream.NewSliceReader(nil, 3), 1)
