@@ -386,7 +386,7 @@ func text(w io.Writer, r *report) error {
 	fmt.Fprintf(&b, "error       ‖A − A_r‖_F = %.6g (%.4g of ‖A‖_F); optimum ≥ %.6g\n", r.Error, r.RelError, math.Sqrt(r.TailLower))
 	uq := "unique"
 	if !r.Unique {
-		uq = "NOT unique (σ_r ≈ σ_{r+1}: another A_r is as good)"
+		uq = fmt.Sprintf("NOT certified unique (gap ≤ %.0e·σ_1 + the estimates' uncertainty: another A_r may be as good)", r.GapTol)
 	}
 	fmt.Fprintf(&b, "gap         σ_r − σ_{r+1} = %.6g (σ_{r+1} ≈ %.6g): %s\n", r.Gap, r.NextSigma, uq)
 	if r.Delta != nil {
