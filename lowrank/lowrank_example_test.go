@@ -226,3 +226,18 @@ func ExampleNormalFormFactors() {
 	// Q [0.196 -0.303 -0.801 0.908]
 	// same Q after the flip: true
 }
+
+func ExamplePrincipalWeightsStream() {
+	// Two or more passes over a rewindable stream of W's rows, O(r·n + K)
+	// memory: the same mask as in memory when W_r is unique.
+	w := digits.Pixels()
+	src := stream.NewSliceReader(w, digits.Cols)
+	p, err := lowrank.PrincipalWeightsStream(src, 8, lowrank.FractionBudget(0.02))
+	if err != nil {
+		panic(err)
+	}
+	q, _ := lowrank.PrincipalWeights(w, digits.Rows, digits.Cols, 8, lowrank.FractionBudget(0.02))
+	fmt.Printf("K %d, converged %v, same mask %v\n", p.K, p.Truncation.Converged, fmt.Sprint(p.Indices) == fmt.Sprint(q.Indices))
+	// Output:
+	// K 2300, converged true, same mask true
+}

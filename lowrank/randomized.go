@@ -119,6 +119,7 @@ func randomized(src source, r int, cfg *config) (*Result, error) {
 		}
 	}
 	prev := math.Inf(-1)
+	converged := true
 	for {
 		if err := pass(); err != nil {
 			return nil, err
@@ -126,25 +127,27 @@ func randomized(src source, r int, cfg *config) (*Result, error) {
 		if !rz.extract(qt, zt) {
 			return nil, fmt.Errorf("lowrank: Rayleigh–Ritz eigenproblem of order %d failed: %w", k, ErrNoConvergence)
 		}
+		rr := min(int(min(int64(r), n)), k)
+		if cfg.powerIters < 0 && cfg.residTol > 0 {
+			// Residual schedule: stop once the top r pairs have converged.
+			worst := 0.0
+			for i := range rr {
+				worst = max(worst, rz.res[i])
+			}
+			converged = worst <= cfg.residTol*rz.theta[0]
+			if converged {
+				break
+			}
+		}
 		if passes >= maxPasses {
 			break
 		}
-		rr := int(min(int64(r), n))
 		var captured float64
-		for i := range min(rr, k) {
+		for i := range rr {
 			captured += rz.theta[i]
 		}
 		if cfg.powerIters < 0 && cfg.residTol == 0 && passes >= 2 && captured-prev <= adaptiveTol*max(frob-captured, 0) {
 			break
-		}
-		if cfg.powerIters < 0 && cfg.residTol > 0 {
-			worst := 0.0
-			for i := range min(rr, k) {
-				worst = max(worst, rz.res[i])
-			}
-			if worst <= cfg.residTol*rz.theta[0] {
-				break
-			}
 		}
 		prev = captured
 		copy(qt, rz.mvt)
@@ -152,6 +155,6 @@ func randomized(src source, r int, cfg *config) (*Result, error) {
 	}
 	r = int(min(int64(r), min(int64(d), n)))
 	res := fromRitz(rz, r, n, d, frob, cfg)
-	res.Method, res.Passes, res.Iterations, res.Converged = MethodRandomized, passes, passes, true
+	res.Method, res.Passes, res.Iterations, res.Converged = MethodRandomized, passes, passes, converged
 	return res, nil
 }

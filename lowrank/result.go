@@ -64,8 +64,10 @@ type Result struct {
 	// routes (0 on the SVD route).
 	Residual float64
 	// Converged is false when the Gram route hit its iteration cap before
-	// its tolerance (the result is still the best of the last subspace; see
-	// Residual).
+	// its tolerance, or the randomized route's residual schedule (used for
+	// principal weights) its pass cap; the result is still the best of the
+	// last subspace (see Residual). Fixed and error-driven randomized
+	// schedules report true.
 	Converged bool
 	// Delta is the sketch route's bound ‖AᵀA − BᵀB‖₂ ≤ Delta (0 otherwise):
 	// each σ_i² lies in [σ̂_i², σ̂_i² + Delta].

@@ -72,6 +72,7 @@ type tensorReport struct {
 	Method       string  `json:"method"`
 	Streamed     bool    `json:"streamed"`
 	Passes       int     `json:"passes"`
+	Converged    bool    `json:"converged"`
 	Seconds      float64 `json:"seconds"`
 }
 
@@ -254,7 +255,8 @@ func selectOne(o *options, src stream.Reader, rows int64, name string) (*lowrank
 		EnergyShare: p.EnergyShare, LowRankShare: p.LowRankShare, Threshold: p.Threshold,
 		Rank: p.Truncation.Rank, Unique: p.Truncation.Unique, Gap: p.Truncation.Gap,
 		Method: p.Truncation.Method.String(), Streamed: streamed, Passes: p.Truncation.Passes,
-		Seconds: time.Since(start).Seconds(),
+		Converged: p.Truncation.Converged,
+		Seconds:   time.Since(start).Seconds(),
 	}
 	return p, tr, nil
 }
@@ -333,7 +335,10 @@ func text(w io.Writer, r *report) error {
 	for _, t := range r.Tensors {
 		uq := ""
 		if !t.Unique {
-			uq = "  (W_r NOT unique: σ_r ≈ σ_{r+1})"
+			uq = "  (W_r not certified unique: σ_r ≈ σ_{r+1} within tolerance)"
+		}
+		if !t.Converged {
+			uq += "  (V_r not converged: entries near the threshold may be off)"
 		}
 		fmt.Fprintf(&b, "%-24s %d×%d  K %d  density %.4f  share of ‖W‖² %.4f  of ‖W_r‖² %.4f  %s%s  %.3fs%s\n",
 			t.Name, t.Shape[0], t.Shape[1], t.K, t.Density, t.EnergyShare, t.LowRankShare,
