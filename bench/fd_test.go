@@ -127,7 +127,9 @@ func BenchmarkFD(b *testing.B) {
 // stream would be (its best shape: one Dsyrk over all n rows runs ~10×
 // slower, its transposed access striding through the whole matrix).
 func gramGonum(s *mat.SymDense, a []float64, n, d int) {
-	s.ReuseAsSym(d)
+	if s.IsEmpty() {
+		s.ReuseAsSym(d)
+	}
 	raw := s.RawSymmetric()
 	clear(raw.Data)
 	const block = 64
