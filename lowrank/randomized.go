@@ -10,8 +10,8 @@ import (
 
 // Randomized computes a rank-r truncation by randomized subspace iteration
 // (Halko, Martinsson & Tropp 2011, Alg. 4.4, on AᵀA) over src: the first
-// pass reads src from where it stands, every later pass rewinds it. With k = min(r+p, d) (p from WithOversample,
-// default 10):
+// pass reads src from where it stands, every later pass rewinds it. With
+// k = min(r+p, d) (p from WithOversample, default 10):
 //
 //	Ω ~ N(0,1)^{d×k};  Z = AᵀA Ω;  Q = orth(Z)            (pass 1)
 //	repeat q times:    Z = AᵀA Q;  Q = orth(Z)            (passes 2…q+1)
@@ -28,9 +28,11 @@ import (
 // Guarantee (HMT Thm 10.5–10.7, expectation over Ω, for p ≥ 2): the
 // returned error obeys E‖A − A V Vᵀ‖_F ≤ (1 + r/(p−1))^{1/2}·(Σ_{i>r}σ_i²)^{1/2}
 // already with q = 0, and power steps drive the factor towards 1 at a rate
-// (σ_{k+1}/σ_r)^{2(q+1)}. TailEnergy is the achieved error (exact up to
-// rounding: ‖A‖²_F − Σσ̃_i²), TailLower a certified lower bound on the
-// optimum; the optimum lies between them.
+// (σ_{k+1}/σ_r)^{2(q+1)}. The tests hold it, with the default schedule, to
+// ‖A − A V Vᵀ‖_F ≤ 1.05·optimal on every one of 10 seeds and ≤ 1.01·optimal
+// on at least 9 (a 300×80 matrix with σ_i = i^−1.2, r = 10). TailEnergy is
+// the achieved error (exact up to rounding: ‖A‖²_F − Σσ̃_i²), TailLower a
+// certified lower bound on the optimum; the optimum lies between them.
 //
 // It returns an error wrapping stream.ErrEmpty for an empty source,
 // stream.ErrShape if the source changes length between passes,
