@@ -180,11 +180,12 @@ func PrincipalWeights(w []float64, m, n, rank int, budget Budget, opts ...Option
 // O(r·n + K) memory (plus a block of rows): pass one finds V_r by the
 // randomized route (Randomized, with the residual schedule described at
 // PrincipalWeights; WithMethod(MethodGram) uses one pass and n² memory
-// instead), and one more pass computes each
-// block of rows of W_r = W V_r V_rᵀ and keeps the K best entries, by
-// (|value|, −index), in a bounded buffer of 2K. The first pass reads src
-// from where it stands; later passes rewind it. Errors are those of Randomized and GramTruncate, plus
-// stream.ErrShape if the last pass sees a different number of rows.
+// instead), and one more pass computes each block of rows of
+// W_r = W V_r V_rᵀ and keeps the K best entries, by (|value|, −index), in a
+// bounded buffer of 2K. The first pass reads src from where it stands;
+// later passes rewind it. Errors are those of Randomized and GramTruncate,
+// plus stream.ErrShape if the last pass sees a different number of rows.
+// Truncation.U is nil (signs follow the V rule).
 func PrincipalWeightsStream(src stream.Rewinder, rank int, budget Budget, opts ...Option) (*PrincipalResult, error) {
 	if rank < 1 {
 		panic(fmt.Sprintf("lowrank: PrincipalWeightsStream at rank %d", rank))
