@@ -88,7 +88,7 @@ func BenchmarkLowrank(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			opt = res.Error()
+			opt = res.FrobError()
 		})
 		run := func(name string, f func(a []float64) float64) {
 			b.Run(fmt.Sprintf("Truncate/%s/r=%d/impl=%s", shape, r, name), func(b *testing.B) {
@@ -112,7 +112,7 @@ func BenchmarkLowrank(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				return res.Error()
+				return res.FrobError()
 			}
 		}
 		stream1 := func(opts ...lowrank.Option) func(a []float64) float64 {
@@ -121,7 +121,7 @@ func BenchmarkLowrank(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				return res.Error()
+				return res.FrobError()
 			}
 		}
 		// In memory, with U (what randomized_svd returns).
@@ -136,7 +136,7 @@ func BenchmarkLowrank(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			return res.Error()
+			return res.FrobError()
 		})
 		run("gonum-svd", func(a []float64) float64 {
 			var svd mat.SVD

@@ -24,7 +24,7 @@ func ExampleTruncate() {
 		panic(err)
 	}
 	fmt.Printf("method %v, σ = %.4f %.4f, next %.4f\n", res.Method, res.Sigma[0], res.Sigma[1], res.NextSigma)
-	fmt.Printf("error %.4f, unique %v, signs from %c\n", res.Error(), res.Unique, res.SignsFrom)
+	fmt.Printf("error %.4f, unique %v, signs from %c\n", res.FrobError(), res.Unique, res.SignsFrom)
 	// Output:
 	// method svd, σ = 4.8990 2.0050, next 0.1995
 	// error 0.1995, unique true, signs from U
@@ -39,7 +39,7 @@ func ExampleResult() {
 			panic(err)
 		}
 		fmt.Printf("%-10v σ1 %.1f  error %.1f of %.1f  stable rank %.2f\n",
-			res.Method, res.Sigma[0], res.Error(), math.Sqrt(res.FrobSq), res.StableRank())
+			res.Method, res.Sigma[0], res.FrobError(), math.Sqrt(res.FrobSq), res.StableRank())
 	}
 	// Output:
 	// svd        σ1 2193.1  error 760.1 of 2628.1  stable rank 1.44
@@ -55,7 +55,7 @@ func ExampleRandomized() {
 		panic(err)
 	}
 	fmt.Printf("rows %d, rank %d, U %d values, signs from %c\n", res.Rows, res.Rank, len(res.U), res.SignsFrom)
-	fmt.Printf("error within [%.1f, %.1f]\n", math.Sqrt(res.TailLower), res.Error())
+	fmt.Printf("error within [%.1f, %.1f]\n", math.Sqrt(res.TailLower), res.FrobError())
 	// Output:
 	// rows 1797, rank 5, U 8985 values, signs from U
 	// error within [812.5, 1023.1]
@@ -200,7 +200,7 @@ func ExampleFromSketch() {
 		panic(err)
 	}
 	fmt.Printf("σ1 ∈ [%.0f, %.0f]\n", res.Sigma[0], math.Sqrt(res.Sigma[0]*res.Sigma[0]+res.Delta))
-	fmt.Printf("optimal error ∈ [%.0f, %.0f]\n", math.Sqrt(res.TailLower), res.Error())
+	fmt.Printf("optimal error ∈ [%.0f, %.0f]\n", math.Sqrt(res.TailLower), res.FrobError())
 	// Output:
 	// σ1 ∈ [2185, 2193]
 	// optimal error ∈ [1023, 1106]

@@ -74,9 +74,9 @@ type Result struct {
 	Delta float64
 }
 
-// Error returns the Frobenius error ‖A − A_r‖_F of the returned
+// FrobError returns the Frobenius error ‖A − A_r‖_F of the returned
 // approximation, √TailEnergy.
-func (r *Result) Error() float64 { return math.Sqrt(max(r.TailEnergy, 0)) }
+func (r *Result) FrobError() float64 { return math.Sqrt(max(r.TailEnergy, 0)) }
 
 // StableRank returns ‖A‖²_F / ‖A‖²₂ = FrobSq/σ_1² (0 for a zero matrix).
 // On the sketch route σ_1 is a lower bound, so this is an upper bound.

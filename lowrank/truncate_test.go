@@ -79,7 +79,7 @@ func TestTruncateRoutesAgree(t *testing.T) {
 			got := diffNorm(a, res.Reconstruct(nil))
 			opt := math.Sqrt(tailOf(ref, r))
 			assert.InDelta(t, opt, got, 1e-7*norm, "method %v r %d", m, r)
-			assert.InDelta(t, got, res.Error(), 1e-6*norm, "method %v r %d", m, r)
+			assert.InDelta(t, got, res.FrobError(), 1e-6*norm, "method %v r %d", m, r)
 			assert.LessOrEqual(t, res.TailLower, tailOf(ref, r)*(1+1e-9)+1e-12*norm*norm)
 			assert.True(t, res.Unique, m)
 			assert.Equal(t, byte('U'), res.SignsFrom)
@@ -223,7 +223,7 @@ func TestRandomizedWithinFactor(t *testing.T) {
 		res, err := Randomized(stream.NewSliceReader(a, d), r, WithSeed(seed), WithU(true))
 		require.NoError(t, err)
 		got := diffNorm(a, res.Reconstruct(nil))
-		assert.InDelta(t, got, res.Error(), 1e-9)
+		assert.InDelta(t, got, res.FrobError(), 1e-9)
 		assert.GreaterOrEqual(t, got, opt*(1-1e-12))
 		assert.LessOrEqual(t, res.TailLower, opt*opt*(1+1e-12))
 		if got <= 1.01*opt {
@@ -265,11 +265,11 @@ func TestTruncateDigits(t *testing.T) {
 		assert.InDelta(t, math.Sqrt(tailOf(ref, r)), diffNorm(a, exact.Reconstruct(nil)), 1e-12*norm)
 		g, err := Truncate(a, n, d, r, WithMethod(MethodGram))
 		require.NoError(t, err)
-		assert.InDelta(t, exact.Error(), g.Error(), 1e-7*norm)
+		assert.InDelta(t, exact.FrobError(), g.FrobError(), 1e-7*norm)
 		assert.InDeltaSlice(t, exact.U, g.U, 1e-6)
 		rd, err := Randomized(stream.NewSliceReader(a, d), r)
 		require.NoError(t, err)
-		assert.LessOrEqual(t, rd.Error(), 1.01*exact.Error())
+		assert.LessOrEqual(t, rd.FrobError(), 1.01*exact.FrobError())
 	}
 }
 

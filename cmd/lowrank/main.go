@@ -288,7 +288,7 @@ func fill(rep *report, res *lowrank.Result) {
 	}
 	rep.NextSigma, rep.Gap, rep.GapTol, rep.Unique = res.NextSigma, res.Gap, res.GapTol, res.Unique
 	rep.FrobSq, rep.TailEnergy, rep.TailLower = res.FrobSq, res.TailEnergy, res.TailLower
-	rep.Error = res.Error()
+	rep.Error = res.FrobError()
 	if res.FrobSq > 0 {
 		rep.RelError = rep.Error / math.Sqrt(res.FrobSq)
 	}

@@ -76,14 +76,14 @@ func TestMethodsAgreeOnDigits(t *testing.T) {
 		assert.Equal(t, int64(digits.Rows), rep.Rows)
 		assert.Equal(t, 6, rep.Rank)
 		assert.Len(t, rep.Sigma, 6)
-		assert.GreaterOrEqual(t, rep.Error, exact.Error()*(1-1e-9), m)
+		assert.GreaterOrEqual(t, rep.Error, exact.FrobError()*(1-1e-9), m)
 		assert.LessOrEqual(t, rep.TailLower, exact.TailEnergy*(1+1e-9), m)
 		if m == "fd" {
 			assert.NotNil(t, rep.Delta)
 			assert.False(t, rep.HasU)
-			assert.LessOrEqual(t, rep.Error, 1.2*exact.Error())
+			assert.LessOrEqual(t, rep.Error, 1.2*exact.FrobError())
 		} else {
-			assert.InDelta(t, exact.Error(), rep.Error, 1e-3*exact.Error(), m)
+			assert.InDelta(t, exact.FrobError(), rep.Error, 1e-3*exact.FrobError(), m)
 			assert.True(t, rep.HasU, m)
 		}
 	}
@@ -114,7 +114,7 @@ func TestWritesFactors(t *testing.T) {
 		}
 	}
 	exact, _ := lowrank.Truncate(a, digits.Rows, digits.Cols, 4)
-	assert.InDelta(t, exact.Error(), math.Sqrt(e), 1e-3*exact.Error())
+	assert.InDelta(t, exact.FrobError(), math.Sqrt(e), 1e-3*exact.FrobError())
 
 	// -o - writes the safetensors to stdout and the report to stderr.
 	code, stdout, errs = runTool(nil, "-rank", "2", "-no-u", "-o", "-", "-json", path)
