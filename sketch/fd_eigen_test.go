@@ -1,6 +1,7 @@
 package sketch
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -95,12 +96,20 @@ func eigCases(rng *rand.Rand, n int) map[string][]float64 {
 }
 
 func TestSymEigAgainstGonum(t *testing.T) {
+	for _, blocked := range []bool{true, false} {
+		testSymEig(t, blocked)
+	}
+}
+
+func testSymEig(t *testing.T, blocked bool) {
 	rng := rand.New(rand.NewPCG(1, 1))
-	for _, n := range []int{1, 2, 3, 5, 16, 40, 128} {
+	for _, n := range []int{1, 2, 3, 5, 16, 33, 34, 35, 40, 50, 128} {
 		for name, g := range eigCases(rng, n) {
 			k := max(1, n/2-1)
 			var e symEig
 			e.init(n, k)
+			e.blocked = blocked
+			name := fmt.Sprintf("%s blocked=%v", name, blocked)
 			work := slices.Clone(g)
 			vals := slices.Clone(e.values(work, n))
 			vecs := slices.Clone(e.vectors(k))
