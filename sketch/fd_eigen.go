@@ -35,29 +35,29 @@ import (
 type symEig struct {
 	n, k int // capacities
 
-	vals  []float64 // n eigenvalues, descending
-	vecs  []float64 // k×n eigenvectors (rows)
-	save  []float64 // n×n copy of G for the fallback
-	diag  []float64 // T's diagonal; then eigenvalues ascending (Dsterf)
-	off   []float64 // T's off-diagonal
-	td    []float64 // T's diagonal, kept for inverse iteration
-	te    []float64 // T's off-diagonal, kept
-	tau   []float64 // reflector scalars
-	p     []float64 // n: Gemv result in the reduction; k: in the back-transform
-	u0    []float64 // LU of T − λI: reciprocals of the diagonal of U
-	u1    []float64 // first superdiagonal
-	u2    []float64 // second superdiagonal
-	l     []float64 // multipliers
-	piv   []bool    // row interchanges
-	x     []float64 // iterate
-	vt    []float64 // tridiagBlock×n: the panel's reflectors (rows)
-	wt    []float64 // tridiagBlock×n: their w vectors
-	cv    []float64 // tridiagBlock coefficients
-	cw    []float64 // tridiagBlock coefficients
+	vals []float64 // n eigenvalues, descending
+	vecs []float64 // k×n eigenvectors (rows)
+	save []float64 // n×n copy of G for the fallback
+	diag []float64 // T's diagonal; then eigenvalues ascending (Dsterf)
+	off  []float64 // T's off-diagonal
+	td   []float64 // T's diagonal, kept for inverse iteration
+	te   []float64 // T's off-diagonal, kept
+	tau  []float64 // reflector scalars
+	p    []float64 // n: Gemv result in the reduction; k: in the back-transform
+	u0   []float64 // LU of T − λI: reciprocals of the diagonal of U
+	u1   []float64 // first superdiagonal
+	u2   []float64 // second superdiagonal
+	l    []float64 // multipliers
+	piv  []bool    // row interchanges
+	x    []float64 // iterate
+	vt   []float64 // tridiagBlock×n: the panel's reflectors (rows)
+	wt   []float64 // tridiagBlock×n: their w vectors
+	cv   []float64 // tridiagBlock coefficients
+	cw   []float64 // tridiagBlock coefficients
 
-	blocked bool // use reduceBlocked for n > 2·tridiagBlock
-	work  []float64 // Dsyev workspace
-	lwork int
+	blocked bool      // use reduceBlocked for n > 2·tridiagBlock
+	work    []float64 // Dsyev workspace
+	lwork   int
 
 	n0     int // size of the current problem
 	g      []float64
