@@ -24,16 +24,25 @@ import (
 //
 //	LINSTREAM_TABLE=1 go test ./bench -run TestSpectralTable -v -timeout 6h
 //
-// Knobs: LINSTREAM_TABLE_SEEDS (default 3), LINSTREAM_TABLE_D (default
-// "1024,4096"), LINSTREAM_TABLE_K4096 (K at d = 4096, default 50; 200 at
-// d = 1024), LINSTREAM_TABLE_SPIKED_N (default 200000),
-// LINSTREAM_TABLE_SPIKED_D (default 1024).
+// The fixed-η column is the best, by mean correlation, of 9 rates from 10⁻¹
+// to 10³ (a factor √10 apart; the spectral tests show the wider grid's
+// ends 10⁻² and 10⁶ never win) on the hard instance, and of OjaGrid's own
+// default grid on the spiked one. Power stops at 12 passes or a relative
+// residual of 10⁻⁴.
+//
+// Knobs: LINSTREAM_TABLE_SEEDS (default 3), LINSTREAM_TABLE_SEEDS_4096
+// (default 2), LINSTREAM_TABLE_D (default "1024,4096"),
+// LINSTREAM_TABLE_K4096 (K at d = 4096, default 200, as at d = 1024; K must
+// exceed L = (log₂ d)² for the light rows to be light),
+// LINSTREAM_TABLE_SPIKED_N (default 200000), LINSTREAM_TABLE_SPIKED_D
+// (default 1024).
 func TestSpectralTable(t *testing.T) {
 	if os.Getenv("LINSTREAM_TABLE") != "1" {
 		t.Skip("set LINSTREAM_TABLE=1 to print the spectral correlation table (minutes)")
 	}
 	seeds := envInt("LINSTREAM_TABLE_SEEDS", 3)
-	k4096 := envInt("LINSTREAM_TABLE_K4096", 50)
+	k4096 := envInt("LINSTREAM_TABLE_K4096", 200)
+	seeds4096 := envInt("LINSTREAM_TABLE_SEEDS_4096", 2)
 	spikedN := envInt("LINSTREAM_TABLE_SPIKED_N", 200000)
 	spikedD := envInt("LINSTREAM_TABLE_SPIKED_D", 1024)
 	var dims []int
@@ -73,7 +82,11 @@ func TestSpectralTable(t *testing.T) {
 		keys = append(keys, key{"spiked", spikedD, r})
 	}
 	for _, k := range keys {
-		for s := range seeds {
+		ns := seeds
+		if k.d >= 4096 {
+			ns = seeds4096
+		}
+		for s := range ns {
 			jobs = append(jobs, job{k, uint64(s + 1)})
 		}
 	}
@@ -105,7 +118,7 @@ func TestSpectralTable(t *testing.T) {
 				var fixedOpt spectral.Option
 				if j.inst == "hard" {
 					src, err = synth.NewHeavy(j.d, int64(j.r), int64(kk), synth.RandomOrder, j.seed)
-					fixedOpt = spectral.WithLearningRates(1e-2, 1e6, 17)
+					fixedOpt = spectral.WithLearningRates(1e-1, 1e3, 9)
 				} else {
 					src, err = synth.NewSpiked(int64(spikedN), j.d, float64(j.r), j.seed)
 					fixedOpt = spectral.WithRows(int64(spikedN)) // the default, scale-relative grid
@@ -127,7 +140,7 @@ func TestSpectralTable(t *testing.T) {
 					t.Error(err)
 					return
 				}
-				pw, err := spectral.Power(src, spectral.WithSeed(j.seed), spectral.WithMaxPasses(20), spectral.WithTolerance(1e-6))
+				pw, err := spectral.Power(src, spectral.WithSeed(j.seed), spectral.WithMaxPasses(12), spectral.WithTolerance(1e-4))
 				if err != nil {
 					t.Error(err)
 					return
@@ -168,7 +181,7 @@ func TestSpectralTable(t *testing.T) {
 		return s / float64(len(x))
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "| instance | d | R | n | Oja, fixed η (best of grid) | Oja grid (own choice) | RandomOrder | Power (≤ 20 passes) |\n")
+	fmt.Fprintf(&b, "| instance | d | R | n | Oja, fixed η (best of grid) | Oja grid (own choice) | RandomOrder | Power (≤ 12 passes) |\n")
 	fmt.Fprintf(&b, "|---|---|---|---|---|---|---|---|\n")
 	for _, k := range keys {
 		c := cells[k]
@@ -197,7 +210,7 @@ func TestSpectralTable(t *testing.T) {
 		fmt.Fprintf(&b, "| %s | %d | %d | %d | %.3f (η=%.3g) | %.3f (%d/%d ✓) | %.3f (%d/%d ✓) | %.4f (%d passes) |\n",
 			inst, k.d, k.r, c.n, best, bestEta, mean(c.grid), c.gridConf, s, mean(c.ro), c.roConf, s, mean(c.power), maxPasses)
 	}
-	fmt.Fprintf(&b, "\n%d seeds per row; mean ⟨v, v₁⟩² against the population v₁; took %v on %d worker goroutines.\n", seeds, time.Since(start).Round(time.Second), 2)
+	fmt.Fprintf(&b, "\n%d seeds per row (%d at d = 4096); mean ⟨v, v₁⟩² against the population v₁; took %v on %d worker goroutines.\n", seeds, seeds4096, time.Since(start).Round(time.Second), 2)
 	fmt.Print(b.String())
 }
 
