@@ -54,6 +54,8 @@ type symEig struct {
 	wt   []float64 // tridiagBlock×n: their w vectors
 	cv   []float64 // tridiagBlock coefficients
 	cw   []float64 // tridiagBlock coefficients
+	tm   []float64 // tridiagBlock²: the T factor of a block of reflectors
+	y    []float64 // k×tridiagBlock: Z·V in the blocked back-transform
 
 	blocked bool      // use reduceBlocked for n > 2·tridiagBlock
 	work    []float64 // Dsyev workspace
@@ -86,6 +88,8 @@ func (e *symEig) init(n, k int) {
 	e.wt = make([]float64, tridiagBlock*n)
 	e.cv = make([]float64, tridiagBlock)
 	e.cw = make([]float64, tridiagBlock)
+	e.tm = make([]float64, tridiagBlock*tridiagBlock)
+	e.y = make([]float64, max(k, 1)*tridiagBlock)
 	e.blocked = true
 	var q [1]float64
 	gonum.Implementation{}.Dsyev(lapack.EVCompute, blas.Upper, n, e.save, max(n, 1), e.vals, q[:], -1)
@@ -421,6 +425,71 @@ func (e *symEig) inverseIteration(k int) bool {
 
 // backTransform replaces each row z of vecs[0:k] by Q·z.
 func (e *symEig) backTransform(k int) {
+	if e.blocked && e.n0 > 2*tridiagBlock {
+		e.backTransformBlocked(k)
+		return
+	}
+	e.backTransformUnblocked(k)
+}
+
+// backTransformBlocked applies the reflectors nb at a time in compact WY
+// form: H_lo⋯H_hi = I − V·T·Vᵀ (LAPACK dlarft, forward), so for the rows
+// z of Z, z·H_hi⋯H_lo = z − ((z·V)·Tᵀ)·Vᵀ: two GEMMs per block instead of
+// one Gemv and k short Axpy calls per reflector.
+func (e *symEig) backTransformBlocked(k int) {
+	const nb = tridiagBlock
+	n := e.n0
+	g := e.g
+	z := e.vecs[:k*n]
+	vt, tm, y, sv := e.vt, e.tm, e.y[:k*nb], e.cv[:nb]
+	for hi := n - 3; hi >= 0; hi -= nb {
+		lo := max(0, hi-nb+1)
+		nbk := hi - lo + 1
+		c0 := lo + 1 // first column any reflector of the block touches
+		w := n - c0
+		for r := range nbk {
+			i := lo + r
+			row := vt[r*n : r*n+w]
+			clear(row)
+			if e.tau[i] != 0 {
+				row[i+1-c0] = 1
+				copy(row[i+2-c0:], g[i*n+i+2:i*n+n])
+			}
+		}
+		// T, upper triangular: T[j][j] = τ_j, T[0:j, j] = −τ_j·T[0:j, 0:j]·(Vᵀv_j)[0:j].
+		for j := range nbk {
+			tj := e.tau[lo+j]
+			tm[j*nb+j] = tj
+			if j == 0 {
+				continue
+			}
+			kernel.Gemv(j, w, 1, vt, n, vt[j*n:j*n+w], 0, sv[:j])
+			for i := range j {
+				acc := 0.0
+				for l := i; l < j; l++ {
+					acc += tm[i*nb+l] * sv[l]
+				}
+				tm[i*nb+j] = -tj * acc
+			}
+		}
+		// Y = Z[:, c0:]·V, then Y ← Y·Tᵀ, then Z[:, c0:] −= Y·Vᵀ.
+		kernel.GemmNT(k, nbk, w, 1, z[c0:], n, vt, n, 0, y, nb)
+		for r := range k {
+			yr := y[r*nb : r*nb+nbk]
+			for i := range nbk {
+				acc := 0.0
+				for j := i; j < nbk; j++ {
+					acc += yr[j] * tm[i*nb+j]
+				}
+				yr[i] = acc
+			}
+		}
+		kernel.GemmNN(k, w, nbk, -1, y, nb, vt, n, 1, z[c0:], n)
+	}
+}
+
+// backTransformUnblocked applies the reflectors one at a time.
+func (e *symEig) backTransformUnblocked(k int) {
 	n := e.n0
 	g := e.g
 	z := e.vecs[:k*n]
