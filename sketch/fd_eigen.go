@@ -16,22 +16,25 @@ import (
 //
 // Why not gonum's EigenSym: it computes every eigenvector with the implicit
 // QL of Dsteqr, whose plane rotations over the full n×n basis cost about
-// 12n³ flops (≈ 4.5–9 ms at n = 128 here) — the shrink needs only the top
+// 12n³ flops (4.5–8 ms at n = 128 here) — the shrink needs only the top
 // ℓ−1 = n/2 − 1 vectors. This solver does
 //
-//  1. Householder tridiagonalisation T = QᵀGQ on row-major full storage with
-//     the kernels (Gemv, and Axpy for the rank-2 updates): 2n³ flops;
+//  1. Householder tridiagonalisation T = QᵀGQ on row-major full storage,
+//     blocked as LAPACK's dsytrd (panels of 16 whose trailing rank-32 update
+//     runs in kernel.GemmTN; the panel work in Gemv/GemvT);
 //  2. all eigenvalues of T by gonum's root-free QL/QR (Dsterf): O(n²);
 //  3. the needed eigenvectors of T by inverse iteration (partial-pivoting
 //     LU of T − λI, LAPACK dstein's scheme: perturbed shifts for equal
 //     eigenvalues, modified Gram–Schmidt within clusters closer than
 //     10⁻³·‖T‖₁): O(n·k) plus the cluster work;
-//  4. back-transformation by the stored reflectors: 2n²k flops.
+//  4. back-transformation by the stored reflectors in compact WY blocks of
+//     16 (two GEMMs each): 2n²k flops.
 //
 // If inverse iteration fails to converge it falls back to gonum's Dsyev on
 // a saved copy of G (also allocation-free with the preallocated work), so
-// the result is always an accurate decomposition. The benchmark
-// BenchmarkSymEig (fd_eigen_test.go) compares it with gonum's EigenSym.
+// the result is always an accurate decomposition. BenchmarkSymEig
+// (fd_eigen_test.go) compares it with gonum's EigenSym: at n = 128 about
+// 0.9 ms against 7.7 ms of CPU time, 8× (measured on the shared machine).
 type symEig struct {
 	n, k int // capacities
 
