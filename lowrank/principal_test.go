@@ -261,3 +261,26 @@ func TestSelectorAgainstSort(t *testing.T) {
 		require.Equal(t, want, got.Indices, "trial %d m %d n %d k %d", trial, m, n, k)
 	}
 }
+
+// TestPrincipalWeightsFlatSpectrum: on a noise-like matrix (no clear gap
+// after σ_r) the stream's residual schedule — Chebyshev-filtered, one pass
+// per application — still converges and matches the dense reference.
+func TestPrincipalWeightsFlatSpectrum(t *testing.T) {
+	m, n, r := 240, 150, 6
+	w := randMatrix(m, n, testRand(61))
+	for i := range m {
+		for j := range n {
+			w[i*n+j] *= 1 + 2/float64(1+j%17)
+		}
+	}
+	wr := denseWr(t, w, m, n, r)
+	want, margin := topK(wr, 500)
+	require.Greater(t, margin, 1e-9)
+	p, err := PrincipalWeightsStream(stream.NewSliceReader(w, n), r, CountBudget(500))
+	require.NoError(t, err)
+	assert.True(t, p.Truncation.Converged, "residual %g after %d passes", p.Truncation.Residual, p.Truncation.Passes)
+	assert.Equal(t, want, p.Indices)
+	// The plain error-driven schedule would stop early: the filtered one
+	// needs fewer passes than its cap.
+	assert.Less(t, p.Truncation.Passes, maxResidualPasses+1)
+}

@@ -59,8 +59,9 @@ func Randomized(src stream.Rewinder, r int, opts ...Option) (*Result, error) {
 const adaptiveTol = 1e-3
 
 // The residual schedule (principal weights, where individual entries of
-// W_r matter, not just the error) stops when every top-r Ritz pair has
-// ‖AᵀA v − θ v‖ ≤ principalResidTol·θ_1, or after maxResidualPasses.
+// W_r matter, not just the error) runs Chebyshev-filtered subspace
+// iteration, one pass per application of AᵀA, until every top-r Ritz pair
+// has ‖AᵀA v − θ v‖ ≤ principalResidTol·θ_1, or for maxResidualPasses.
 const (
 	principalResidTol = 1e-9
 	maxResidualPasses = 30
@@ -82,14 +83,15 @@ func randomized(src source, r int, cfg *config) (*Result, error) {
 	var n int64 = -1
 	var frob float64
 	passes := 0
-	pass := func() error {
-		clear(zt)
+	// pass computes z = x·AᵀA (rows A ᵀA x_i) in one pass over the data.
+	pass := func(x, z []float64) error {
+		clear(z)
 		var rows int64
 		var ss float64
 		err := src.pass(func(nb int, blk []float64) error {
 			yb := y[:nb*k]
-			kernel.GemmNT(nb, k, d, 1, blk, d, qt, d, 0, yb, k)
-			kernel.GemmTN(k, d, nb, 1, yb, k, blk, d, 1, zt, d)
+			kernel.GemmNT(nb, k, d, 1, blk, d, x, d, 0, yb, k)
+			kernel.GemmTN(k, d, nb, 1, yb, k, blk, d, 1, z, d)
 			if n < 0 {
 				ss += kernel.Dot(blk, blk)
 			}
@@ -116,31 +118,29 @@ func randomized(src source, r int, cfg *config) (*Result, error) {
 	maxPasses := cfg.powerIters + 1
 	if cfg.powerIters < 0 {
 		maxPasses = maxAdaptivePower + 1
-		if cfg.residTol > 0 {
-			maxPasses = maxResidualPasses
+	}
+	if cfg.powerIters < 0 && cfg.residTol > 0 {
+		// Residual schedule: Chebyshev-filtered subspace iteration, one
+		// pass per application of AᵀA.
+		fi := newFiltered(k, d, rng)
+		converged, err := fi.run(pass, qt, r, cfg.residTol, math.MaxInt, maxResidualPasses)
+		if err != nil {
+			return nil, err
 		}
+		r = int(min(int64(r), min(int64(d), n)))
+		res := fromRitz(fi.rz, r, n, d, frob, cfg)
+		res.Method, res.Passes, res.Iterations, res.Converged = MethodRandomized, passes, fi.iters, converged
+		return res, nil
 	}
 	prev := math.Inf(-1)
-	converged := true
 	for {
-		if err := pass(); err != nil {
+		if err := pass(qt, zt); err != nil {
 			return nil, err
 		}
 		if !rz.extract(qt, zt) {
 			return nil, fmt.Errorf("lowrank: Rayleigh–Ritz eigenproblem of order %d failed: %w", k, ErrNoConvergence)
 		}
 		rr := min(int(min(int64(r), n)), k)
-		if cfg.powerIters < 0 && cfg.residTol > 0 {
-			// Residual schedule: stop once the top r pairs have converged.
-			worst := 0.0
-			for i := range rr {
-				worst = max(worst, rz.res[i])
-			}
-			converged = worst <= cfg.residTol*rz.theta[0]
-			if converged {
-				break
-			}
-		}
 		if passes >= maxPasses {
 			break
 		}
@@ -157,6 +157,6 @@ func randomized(src source, r int, cfg *config) (*Result, error) {
 	}
 	r = int(min(int64(r), min(int64(d), n)))
 	res := fromRitz(rz, r, n, d, frob, cfg)
-	res.Method, res.Passes, res.Iterations, res.Converged = MethodRandomized, passes, passes, converged
+	res.Method, res.Passes, res.Iterations, res.Converged = MethodRandomized, passes, passes, true
 	return res, nil
 }

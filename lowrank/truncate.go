@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -373,61 +374,108 @@ func gramEig(g []float64, d, r int, cfg *config) (*ritz, int, bool, error) {
 	}
 	rng := newRand(cfg.seed)
 	x := make([]float64, k*d)
-	y0 := make([]float64, k*d)
-	y1 := make([]float64, k*d)
-	z := make([]float64, k*d)
-	coef := make([]float64, k)
 	gaussian(x, rng)
-	orthoRows(x, k, d, coef, rng)
-	rz := newRitz(k, d)
-	iters := 0
-	for {
-		iters++
+	orthoRows(x, k, d, make([]float64, k), rng)
+	apply := func(x, z []float64) error {
 		kernel.GemmNN(k, d, d, 1, x, d, g, d, 0, z, d)
-		if !rz.extract(x, z) {
-			return nil, 0, false, fmt.Errorf("lowrank: Rayleigh–Ritz eigenproblem of order %d failed: %w", k, ErrNoConvergence)
+		return nil
+	}
+	fi := newFiltered(k, d, rng)
+	conv, err := fi.run(apply, x, r, cfg.tol, cfg.maxIter, math.MaxInt)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	return fi.rz, fi.iters, conv, nil
+}
+
+// filtered is Chebyshev-filtered subspace iteration (Zhou & Saad 2007) on a
+// symmetric positive semidefinite operator M given as apply(x, z): z = x·M
+// for a k×d block of rows. Each iteration does Rayleigh–Ritz on the k×k
+// projection, then applies T_s(M) with the Chebyshev polynomial mapped to
+// the unwanted interval [0, θ_k] (θ_k the smallest Ritz value) to the Ritz
+// vectors and re-orthonormalizes them (classical Gram–Schmidt twice). The
+// degree s is at most maxChebDegree and at most what keeps T_s(θ_1) below
+// chebGrowth. Directions are damped like 1/T_s(λ/θ_k) rather than
+// (λ/θ_k)^s, which is what flat (noise-like) spectra need.
+type filtered struct {
+	k, d           int
+	rz             *ritz
+	y0, y1, z      []float64
+	coef           []float64
+	rng            *rand.Rand
+	iters, applied int
+}
+
+func newFiltered(k, d int, rng *rand.Rand) *filtered {
+	return &filtered{
+		k: k, d: d, rz: newRitz(k, d), rng: rng,
+		y0: make([]float64, k*d), y1: make([]float64, k*d), z: make([]float64, k*d),
+		coef: make([]float64, k),
+	}
+}
+
+// run iterates from the orthonormal block x (overwritten) until the top r
+// Ritz pairs have residual ≤ tol·θ_1 (it returns true), or maxIter
+// Rayleigh–Ritz steps or maxApply applications of M have been made
+// (false). f.rz then holds the last Rayleigh–Ritz extraction.
+func (f *filtered) run(apply func(x, z []float64) error, x []float64, r int, tol float64, maxIter, maxApply int) (bool, error) {
+	k := f.k
+	rz := f.rz
+	for {
+		if err := apply(x, f.z); err != nil {
+			return false, err
+		}
+		f.applied++
+		f.iters++
+		if !rz.extract(x, f.z) {
+			return false, fmt.Errorf("lowrank: Rayleigh–Ritz eigenproblem of order %d failed: %w", k, ErrNoConvergence)
 		}
 		converged := true
-		lim := cfg.tol * rz.theta[0]
+		lim := tol * rz.theta[0]
 		for i := range min(r, k) {
 			if rz.res[i] > lim {
 				converged = false
 				break
 			}
 		}
-		if converged || iters >= cfg.maxIter {
-			return rz, iters, converged, nil
+		left := maxApply - f.applied
+		if converged || left <= 0 || f.iters >= maxIter {
+			return converged, nil
 		}
-		// Filter the Ritz vectors: Y_0 = V, Y_1 = (VG − cV)/e, Y_{j+1} =
-		// 2(Y_j G − c Y_j)/e − Y_{j−1}, with c = e = θ_k/2.
-		cut := rz.theta[k-1]
-		top := rz.theta[0]
+		// Y_0 = V, Y_1 = (VM − cV)/e, Y_{j+1} = 2(Y_j M − c Y_j)/e − Y_{j−1},
+		// with c = e = θ_k/2; the last application of a degree-s filter
+		// leaves one for the next Rayleigh–Ritz, so s ≤ left.
+		cut, top := rz.theta[k-1], rz.theta[0]
 		deg := 1
 		if cut > 0 && top > cut {
-			x1 := 2*top/cut - 1
-			deg = int(math.Acosh(chebGrowth) / math.Acosh(x1))
-			deg = max(1, min(deg, maxChebDegree))
+			deg = int(math.Acosh(chebGrowth) / math.Acosh(2*top/cut-1))
+			deg = max(1, min(deg, maxChebDegree, left))
 		}
-		if cut <= 0 || top <= cut || deg == 1 {
-			// No usable interval: a plain power step on the Ritz vectors.
+		if deg == 1 {
+			// No usable interval (or budget): a plain power step.
 			copy(x, rz.mvt)
-			orthoRows(x, k, d, coef, rng)
+			orthoRows(x, k, f.d, f.coef, f.rng)
 			continue
 		}
 		c := cut / 2
+		y0, y1, z := f.y0, f.y1, f.z
 		copy(y0, rz.vt)
 		for i := range y1 {
 			y1[i] = (rz.mvt[i] - c*rz.vt[i]) / c
 		}
 		for range deg - 1 {
-			kernel.GemmNN(k, d, d, 1, y1, d, g, d, 0, z, d)
+			if err := apply(y1, z); err != nil {
+				return false, err
+			}
+			f.applied++
 			for i := range z {
 				z[i] = 2*(z[i]-c*y1[i])/c - y0[i]
 			}
 			y0, y1, z = y1, z, y0
 		}
+		f.y0, f.y1, f.z = y0, y1, z
 		copy(x, y1)
-		orthoRows(x, k, d, coef, rng)
+		orthoRows(x, k, f.d, f.coef, f.rng)
 	}
 }
 
