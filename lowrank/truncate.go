@@ -24,8 +24,10 @@ const eps = 0x1p-52
 // is tall or wide (max ≥ 4·min) with min(n,d) ≤ 2048, and the randomized
 // route for everything else (a square-ish matrix gains nothing from
 // forming its Gram matrix). WithMethod forces MethodSVD,
-// MethodGram or MethodRandomized. U is always computed; signs follow the U
-// rule (see CanonicalSigns).
+// MethodGram or MethodRandomized. The iterative routes work on a transposed
+// copy of a wide matrix (one more n·d floats). U is always computed (one
+// more memory-bound pass, A·V·Σ⁻¹, on the iterative routes); signs follow
+// the U rule (see CanonicalSigns).
 //
 // It panics if r < 1, rows < 0, cols < 1 or len(a) != rows·cols. It returns
 // an error wrapping stream.ErrEmpty when rows == 0, stream.ErrNonFinite
