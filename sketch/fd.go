@@ -242,7 +242,12 @@ func (f *FrequentDirections) shrink() {
 		f.nrows, f.ortho = 0, 0
 		return
 	}
-	kernel.Scal(1/scale, g)
+	if inv := 1 / scale; !math.IsInf(inv, 0) {
+		kernel.Scal(inv, g)
+	} else { // scale is subnormal: two exact power-of-two steps
+		kernel.Scal(0x1p600, g)
+		kernel.Scal(1/(scale*0x1p600), g)
+	}
 
 	keep := min(ell-1, n) // candidate rows kept
 	vals := f.eig.values(g, n)

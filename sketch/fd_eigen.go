@@ -107,6 +107,19 @@ func (e *symEig) values(g []float64, n int) []float64 {
 	e.n0, e.g, e.usedFB = n, g, false
 	copy(e.save[:n*n], g[:n*n])
 	e.tridiagonalize(g, n)
+	// Entries below 1e-100·‖T‖ are set to zero (a perturbation far below
+	// rounding): gonum's Dsterf rescales an unreduced block whose largest
+	// entry is below ~1e-123 through Dlascl with a row stride, which panics
+	// for blocks longer than one.
+	small := 1e-100 * e.tnorm
+	for i := range n {
+		if math.Abs(e.td[i]) < small {
+			e.td[i] = 0
+		}
+		if i+1 < n && math.Abs(e.te[i]) < small {
+			e.te[i] = 0
+		}
+	}
 	copy(e.diag[:n], e.td[:n])
 	copy(e.off[:n], e.te[:n])
 	ok := n <= 1 || gonum.Implementation{}.Dsterf(n, e.diag[:n], e.off[:n-1])

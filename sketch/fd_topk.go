@@ -55,6 +55,18 @@ func (f *FrequentDirections) TopK(k int) FDTop {
 				g[j*n+i] = g[i*n+j]
 			}
 		}
+		// Scale to unit maximum diagonal (exact powers of two): gonum's
+		// eigensolver panics when every entry is below ~1e-123 or above
+		// ~1e153 (its Dlascl rescaling is given a row stride), and
+		// scaling by 2^k changes no bit of the vectors.
+		mx := 0.0
+		for i := range n {
+			mx = max(mx, g[i*n+i])
+		}
+		_, exp := math.Frexp(mx)
+		for i := range g {
+			g[i] = math.Ldexp(g[i], -exp)
+		}
 		var es mat.EigenSym
 		if !es.Factorize(mat.NewSymDense(n, g), true) {
 			panic("sketch: FrequentDirections.TopK: eigendecomposition did not converge")
