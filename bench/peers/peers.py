@@ -530,14 +530,15 @@ def _mem_cell(r):
     return f"{1 / r:.1f}× **more**"
 
 
-def _compare(runs, task, cores, peer):
-    """The fastest ok run of peer (and its as-found run) at this core count."""
+def _compare(runs, task, cores, peer, asfound=None):
+    """The fastest ok run of peer at this core count, and its run in the BLAS setting asfound."""
     prs = [(r, _parse_time(r[6])) for r in runs if r[0] == task and r[1] == cores and r[3] == peer and r[5] == "ok"]
     prs = [x for x in prs if x[1]["wall"]]
     if not prs:
         return None, None
     best = min(prs, key=lambda x: x[1]["wall"])
-    return best, prs[0]
+    found = next((x for x in prs if x[0][4] == asfound), None)
+    return best, found
 
 
 # Issue targets, checked at SCALE = 1 on one core: (task, linstream impl, peer or None, test, words).
@@ -710,10 +711,11 @@ def report(work):
                 for o in ours:
                     to = _parse_time(o[6])
                     for peer in t["peers"]:
-                        best, found = _compare(runs, t["id"], cores, peer)
+                        best, found = _compare(runs, t["id"], cores, peer, asfound)
                         if best is None or o[5] != "ok":
                             P(f"| `{o[3]}` | {peer} | — | — | — | — |"); continue
-                        fcell = "(same run)" if found is best else _speed_cell(_ratio(found[1]["wall"], to["wall"]))
+                        fcell = ("—" if found is None else "(the same run)" if found is best
+                                 else _speed_cell(_ratio(found[1]["wall"], to["wall"])))
                         P(f"| `{o[3]}` | {peer} [{best[0][4]}] | {_speed_cell(_ratio(best[1]['wall'], to['wall']))} | "
                           f"{_speed_cell(_ratio(best[1]['cpu'], to['cpu']))} | {_mem_cell(_ratio(best[1]['rss'], to['rss']))} | {fcell} |")
                 P()
