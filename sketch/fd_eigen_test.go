@@ -144,6 +144,9 @@ func testSymEig(t *testing.T, blocked bool) {
 }
 
 func TestSymEigNoAllocs(t *testing.T) {
+	if raceBuild {
+		t.Skip("allocation counts are not meaningful under the race detector (sync.Pool drops items)")
+	}
 	rng := rand.New(rand.NewPCG(2, 2))
 	n := 64
 	g := eigCases(rng, n)["gram-full"]

@@ -288,12 +288,16 @@ func TestFDResetCloneAllocs(t *testing.T) {
 			_, _ = s.WriteRows(a[(i%400)*d : (i%400+1)*d])
 			i++
 		})
-		assert.Zero(t, allocs, "no allocation per row, shrinks included")
+		if !raceEnabled {
+			assert.Zero(t, allocs, "no allocation per row, shrinks included")
+		}
 		assert.Greater(t, s.Shrinks(), before+10)
 	}
 	// Merge does not allocate either.
 	o := c.Clone()
-	assert.Zero(t, testing.AllocsPerRun(5, func() { _ = f.Merge(o) }))
+	if allocs := testing.AllocsPerRun(5, func() { _ = f.Merge(o) }); !raceEnabled {
+		assert.Zero(t, allocs)
+	}
 }
 
 func TestFDErrors(t *testing.T) {

@@ -107,12 +107,16 @@ func TestGramMergeResetClone(t *testing.T) {
 	require.NoError(t, g1.Merge(nil))
 
 	i := 0
-	assert.Zero(t, testing.AllocsPerRun(500, func() {
+	allocs := testing.AllocsPerRun(500, func() {
 		_, _ = g1.WriteRows(a[(i%500)*d : (i%500+1)*d])
 		i++
-	}))
+	})
 	dst := make([]float64, d*d)
-	assert.Zero(t, testing.AllocsPerRun(10, func() { g1.Matrix(dst) }))
+	mallocs := testing.AllocsPerRun(10, func() { g1.Matrix(dst) })
+	if !raceEnabled { // GramUpdate's packing buffers come from a sync.Pool
+		assert.Zero(t, allocs)
+		assert.Zero(t, mallocs)
+	}
 }
 
 func TestGramErrors(t *testing.T) {
