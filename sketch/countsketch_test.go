@@ -5,6 +5,7 @@ package sketch_test
 
 import (
 	"errors"
+	"github.com/linstream/linstream/internal/racecheck"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -390,6 +391,9 @@ func TestOblZeroAllocs(t *testing.T) {
 	a := oblRandom(6, 100, d)
 	for _, c := range oblCases {
 		t.Run(c.name, func(t *testing.T) {
+			if racecheck.Enabled && c.name == "Gaussian" {
+				t.Skip("Gaussian goes through GemmTN, whose pooled scratch the race detector drops")
+			}
 			sk := oblMustMake(t, c, d, m)
 			dst := make([]float64, m*d)
 			allocs := testing.AllocsPerRun(20, func() {

@@ -2,6 +2,7 @@ package sketch
 
 import (
 	"fmt"
+	"github.com/linstream/linstream/internal/racecheck"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -144,7 +145,7 @@ func testSymEig(t *testing.T, blocked bool) {
 }
 
 func TestSymEigNoAllocs(t *testing.T) {
-	if raceBuild {
+	if racecheck.Enabled {
 		t.Skip("allocation counts are not meaningful under the race detector (sync.Pool drops items)")
 	}
 	rng := rand.New(rand.NewPCG(2, 2))

@@ -1,6 +1,7 @@
 package sketch_test
 
 import (
+	"github.com/linstream/linstream/internal/racecheck"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -288,14 +289,14 @@ func TestFDResetCloneAllocs(t *testing.T) {
 			_, _ = s.WriteRows(a[(i%400)*d : (i%400+1)*d])
 			i++
 		})
-		if !raceEnabled {
+		if !racecheck.Enabled {
 			assert.Zero(t, allocs, "no allocation per row, shrinks included")
 		}
 		assert.Greater(t, s.Shrinks(), before+10)
 	}
 	// Merge does not allocate either.
 	o := c.Clone()
-	if allocs := testing.AllocsPerRun(5, func() { _ = f.Merge(o) }); !raceEnabled {
+	if allocs := testing.AllocsPerRun(5, func() { _ = f.Merge(o) }); !racecheck.Enabled {
 		assert.Zero(t, allocs)
 	}
 }

@@ -1,6 +1,7 @@
 package sketch_test
 
 import (
+	"github.com/linstream/linstream/internal/racecheck"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -113,7 +114,7 @@ func TestGramMergeResetClone(t *testing.T) {
 	})
 	dst := make([]float64, d*d)
 	mallocs := testing.AllocsPerRun(10, func() { g1.Matrix(dst) })
-	if !raceEnabled { // GramUpdate's packing buffers come from a sync.Pool
+	if !racecheck.Enabled { // GramUpdate's packing buffers come from a sync.Pool
 		assert.Zero(t, allocs)
 		assert.Zero(t, mallocs)
 	}

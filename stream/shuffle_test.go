@@ -1,6 +1,7 @@
 package stream
 
 import (
+	"github.com/linstream/linstream/internal/racecheck"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -226,7 +227,7 @@ func shuffledPerm(t *testing.T, src Reader, n, cols int, opts ...ShuffleOption) 
 func TestShuffleUniformPermutations(t *testing.T) {
 	const n = 4 // 24 permutations, 100 expected each (25 in -short or -race)
 	trials := uint64(2400)
-	if testing.Short() || raceEnabled {
+	if testing.Short() || racecheck.Enabled {
 		trials = 600
 	}
 	data := indexed(n, 2)
@@ -260,7 +261,7 @@ func TestShuffleUniformPermutations(t *testing.T) {
 func TestShufflePositionHistogram(t *testing.T) {
 	const n = 24 // 576 cells, 12.5 expected each (6.25 in -short or -race)
 	trials := uint64(300)
-	if testing.Short() || raceEnabled {
+	if testing.Short() || racecheck.Enabled {
 		trials = 150
 	}
 	data := indexed(n, 1)

@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"fmt"
+	"github.com/linstream/linstream/internal/racecheck"
 	"math"
 	"math/big"
 	"math/rand/v2"
@@ -213,7 +214,7 @@ func TestAxpyAxpByScal(t *testing.T) {
 	rng := rand.New(rand.NewPCG(2, 2))
 	forEachImpl(t, func(t *testing.T, impl string) {
 		betas := scalars
-		if raceEnabled {
+		if racecheck.Enabled {
 			betas = []float64{0, 1, -3.5}
 		}
 		for n := range 68 {

@@ -1,8 +1,10 @@
 package kernel
 
 import (
+	"github.com/linstream/linstream/internal/racecheck"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -22,7 +24,7 @@ func pickSize(rng *rand.Rand) int { return shapeSizes[rng.IntN(len(shapeSizes))]
 func TestGemvGemvT(t *testing.T) {
 	rng := rand.New(rand.NewPCG(4, 4))
 	cases := 400
-	if raceEnabled {
+	if racecheck.Enabled {
 		cases = 60
 	}
 	for range cases {
@@ -163,7 +165,7 @@ func TestLevel3(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 5))
 	var cases []*gemmCase
 	perForm := 150
-	if raceEnabled {
+	if racecheck.Enabled {
 		perForm = 25
 	}
 	for _, form := range []string{"NN", "NT", "TN", "Gram"} {
@@ -175,7 +177,7 @@ func TestLevel3(t *testing.T) {
 		cases = append(cases,
 			newGemmCase(rng, form, 21, 45, 333),
 			newGemmCase(rng, form, 101, 20, 9))
-		if !raceEnabled {
+		if !racecheck.Enabled {
 			cases = append(cases,
 				newGemmCase(rng, form, 37, 300, 19),
 				newGemmCase(rng, form, 70, 530, 70))
@@ -258,7 +260,10 @@ func TestZeroAllocs(t *testing.T) {
 			"Symmetrize": func() { SymmetrizeUpper(n, c, n) },
 		} {
 			runs := 20
-			if raceEnabled {
+			if racecheck.Enabled {
+				if strings.HasPrefix(name, "Gemm") || name == "GramUpdate" {
+					continue // pooled packing scratch: the detector empties the pool at random
+				}
 				runs = 2
 			}
 			assert.Zero(t, testing.AllocsPerRun(runs, f), name)

@@ -1,0 +1,6 @@
+//go:build race
+
+package racecheck
+
+// Enabled: this binary is built with the race detector.
+const Enabled = true
