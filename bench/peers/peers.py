@@ -622,7 +622,8 @@ def report(work):
     P("- Ratios: *speed* = peer time ÷ linstream time (> 1: linstream is faster), by wall time and by CPU time; "
       "*memory* = peer peak RSS ÷ linstream peak RSS. Each linstream run is set against the peer's fastest run "
       "at the same core count over the BLAS settings (the strongest peer); the per-task tables also give the "
-      f"ratio against the setting as found ({asfound}).")
+      f"ratio against the setting as found ({asfound}). A weaker setting is run only when the strongest took at most "
+      f"{meta.get('asfound_under', 60)} s (it can only make the peer slower; the kernels table compares the settings at every scale).")
     P()
 
     head = []
