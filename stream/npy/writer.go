@@ -1,11 +1,9 @@
 package npy
 
 import (
-	"bufio"
 	"encoding/binary"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 
@@ -39,13 +37,6 @@ func shape2(rows int64, cols int) string {
 	return "(" + strconv.FormatInt(rows, 10) + ", " + strconv.Itoa(cols) + ")"
 }
 
-// writer modes
-const (
-	modeKnown = iota // header written first with the promised row count
-	modeSeek         // header patched on Close through io.Seeker
-	modeSpool        // data spooled to a temporary file, copied on Close
-)
-
 // Writer writes rows as a version 1.0 .npy file of '<f8' (or '<f4' with
 // Float32) elements, shape (rows, cols). It implements stream.Writer.
 //
@@ -57,20 +48,7 @@ const (
 // out on Close. Close must be called; it does not close the destination.
 // Errors are sticky.
 type Writer struct {
-	w     io.Writer
-	cols  int
-	descr string
-	mode  int
-	known int64
-	name  string
-
-	start  int64 // modeSeek: offset of the header
-	hdrLen int
-	spool  *os.File
-	bw     *bufio.Writer
-	inner  *raw.Writer
-	err    error
-	closed bool
+	hw *raw.HeaderedWriter
 }
 
 // NewWriter returns a Writer of cols columns to w. Options: Float32,
@@ -83,141 +61,42 @@ func NewWriter(w io.Writer, cols int, opts ...Option) (*Writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	nw := &Writer{w: w, cols: cols, descr: "<f8", known: c.rows, name: c.name}
-	dt := raw.Float64
+	descr, dt := "<f8", raw.Float64
 	if c.float32 {
-		nw.descr, dt = "<f4", raw.Float32
+		descr, dt = "<f4", raw.Float32
 	}
-	var hdr []byte
-	var sink io.Writer = w
-	switch ws, ok := w.(io.WriteSeeker); {
-	case c.rows >= 0:
-		nw.mode = modeKnown
-		hdr = appendHeader(nil, nw.descr, shape2(c.rows, cols), 0)
-	case ok && seekable(ws):
-		nw.mode = modeSeek
-		nw.start, _ = ws.Seek(0, io.SeekCurrent)
-		hdr = appendHeader(nil, nw.descr, shape2(0, cols), nw.minLen())
-	default:
-		nw.mode = modeSpool
-		f, err := os.CreateTemp(c.tempDir, "linstream-npy-*")
-		if err != nil {
-			return nil, fmt.Errorf("npy: spooling %s: %w", displayName(c.name), err)
-		}
-		nw.spool = f
-		sink = f
-	}
-	nw.hdrLen = len(hdr)
-	nw.bw = bufio.NewWriterSize(sink, 1<<18)
-	if _, err := nw.bw.Write(hdr); err != nil {
-		nw.cleanup()
-		return nil, fmt.Errorf("npy: writing the header of %s: %w", displayName(c.name), err)
-	}
-	nw.inner, err = raw.NewWriter(nw.bw, cols, raw.WithDtype(dt), raw.Name(c.name))
+	hw, err := raw.NewHeaderedWriter(w, cols, raw.HeaderSpec{
+		Pkg: "npy", Name: c.name, Dtype: dt, KnownRows: c.rows, TempDir: c.tempDir,
+		Header: func(rows int64, minLen int) []byte {
+			return appendHeader(nil, descr, shape2(rows, cols), minLen)
+		},
+		Placeholder: func() []byte {
+			// Room for a 20-digit row count.
+			minLen := len(appendHeader(nil, descr, "("+strings.Repeat("9", rowsWidth)+", "+strconv.Itoa(cols)+")", 0))
+			return appendHeader(nil, descr, shape2(0, cols), minLen)
+		},
+	})
 	if err != nil {
-		nw.cleanup()
 		return nil, err
 	}
-	return nw, nil
-}
-
-// minLen is the header length that leaves room for a 20-digit row count.
-func (w *Writer) minLen() int {
-	return len(appendHeader(nil, w.descr, "("+strings.Repeat("9", rowsWidth)+", "+strconv.Itoa(w.cols)+")", 0))
-}
-
-func seekable(s io.Seeker) bool {
-	_, err := s.Seek(0, io.SeekCurrent)
-	return err == nil
+	return &Writer{hw: hw}, nil
 }
 
 // Cols returns the number of columns.
-func (w *Writer) Cols() int { return w.cols }
+func (w *Writer) Cols() int { return w.hw.Cols() }
 
 // Rows returns the number of rows written so far.
-func (w *Writer) Rows() int64 { return w.inner.Rows() }
+func (w *Writer) Rows() int64 { return w.hw.Rows() }
 
 // WriteRows writes the rows of src. It panics if len(src) is not a multiple
 // of Cols or the Writer is closed.
-func (w *Writer) WriteRows(src []float64) (int, error) {
-	if w.closed {
-		panic("npy: WriteRows after Close")
-	}
-	if w.err != nil {
-		return 0, w.err
-	}
-	n, err := w.inner.WriteRows(src)
-	if err != nil {
-		w.err = err
-	}
-	return n, err
-}
+func (w *Writer) WriteRows(src []float64) (int, error) { return w.hw.WriteRows(src) }
 
 // Close flushes the rows, completes the header and, when spooling, copies
 // the data to the destination and removes the temporary file. It does not
 // close the destination. With KnownRows, a different number of rows written
 // fails with stream.ErrShape (the output is then not a valid .npy file).
-func (w *Writer) Close() error {
-	if w.closed {
-		return w.err
-	}
-	w.closed = true
-	defer w.cleanup()
-	if w.err != nil {
-		return w.err
-	}
-	if err := w.bw.Flush(); err != nil {
-		w.err = fmt.Errorf("npy: writing %s: %w", displayName(w.name), err)
-		return w.err
-	}
-	rows := w.inner.Rows()
-	switch w.mode {
-	case modeKnown:
-		if rows != w.known {
-			w.err = &stream.DataError{File: w.name, Offset: -1, Err: stream.ErrShape,
-				Msg: fmt.Sprintf("%d rows written; KnownRows promised %d", rows, w.known)}
-		}
-	case modeSeek:
-		ws := w.w.(io.WriteSeeker)
-		hdr := appendHeader(nil, w.descr, shape2(rows, w.cols), w.hdrLen)
-		if len(hdr) != w.hdrLen {
-			panic("npy: header length changed")
-		}
-		if _, err := ws.Seek(w.start, io.SeekStart); err != nil {
-			w.err = fmt.Errorf("npy: finishing the header of %s: %w", displayName(w.name), err)
-			break
-		}
-		if _, err := ws.Write(hdr); err != nil {
-			w.err = fmt.Errorf("npy: finishing the header of %s: %w", displayName(w.name), err)
-			break
-		}
-		if _, err := ws.Seek(0, io.SeekEnd); err != nil {
-			w.err = fmt.Errorf("npy: finishing %s: %w", displayName(w.name), err)
-		}
-	case modeSpool:
-		hdr := appendHeader(nil, w.descr, shape2(rows, w.cols), 0)
-		if _, err := w.w.Write(hdr); err != nil {
-			w.err = fmt.Errorf("npy: writing %s: %w", displayName(w.name), err)
-			break
-		}
-		if _, err := w.spool.Seek(0, io.SeekStart); err != nil {
-			w.err = fmt.Errorf("npy: reading back the spool of %s: %w", displayName(w.name), err)
-			break
-		}
-		if _, err := io.Copy(w.w, w.spool); err != nil {
-			w.err = fmt.Errorf("npy: writing %s: %w", displayName(w.name), err)
-		}
-	}
-	return w.err
-}
-
-func (w *Writer) cleanup() {
-	if w.spool != nil {
-		w.spool.Close()
-		os.Remove(w.spool.Name())
-		w.spool = nil
-	}
-}
+func (w *Writer) Close() error { return w.hw.Close() }
 
 // WriteUint8 writes a complete .npy file holding data, a rows×cols matrix
 // of bytes in row-major order, as dtype '|u1' (for example a 0/1 mask).

@@ -45,3 +45,25 @@ func ExampleDtype() {
 	fmt.Println(d, d.Size(), d.IsFloat())
 	// Output: float32 big-endian 4 true
 }
+
+// A toy format whose header is the row count as 8 decimal digits. The
+// destination is a bytes.Buffer (no Seek, count unknown), so the rows are
+// spooled and the header written on Close.
+func ExampleHeaderedWriter() {
+	header := func(rows int64, minLen int) []byte { return fmt.Appendf(nil, "%08d", rows) }
+	var buf bytes.Buffer
+	w, err := raw.NewHeaderedWriter(&buf, 2, raw.HeaderSpec{
+		Pkg: "toy", Dtype: raw.Float64, KnownRows: -1,
+		Header:      header,
+		Placeholder: func() []byte { return header(0, 0) },
+	})
+	if err != nil {
+		panic(err)
+	}
+	_, _ = w.WriteRows([]float64{1, 2, 3, 4, 5, 6})
+	fmt.Println(w.Close())
+	fmt.Printf("%q %d bytes of data\n", buf.Bytes()[:8], buf.Len()-8)
+	// Output:
+	// <nil>
+	// "00000003" 48 bytes of data
+}

@@ -1,13 +1,11 @@
 package safetensors
 
 import (
-	"bufio"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -160,12 +158,6 @@ func writeAll(w io.Writer, parts ...[]byte) error {
 	return nil
 }
 
-const (
-	modeKnown = iota
-	modeSeek
-	modeSpool
-)
-
 // Writer streams the rows of one 2-D F64 (or F32) tensor into a
 // safetensors file. It implements stream.Writer. The header holds the row
 // count, so like npy.Writer it writes the final header first (KnownRows),
@@ -173,19 +165,7 @@ const (
 // file), or spools the rows to a temporary file until Close. Close must be
 // called; it does not close the destination. Errors are sticky.
 type Writer struct {
-	w      io.Writer
-	name   string
-	cols   int
-	dtype  raw.Dtype
-	c      config
-	mode   int
-	start  int64
-	hdrLen int
-	spool  *os.File
-	bw     *bufio.Writer
-	inner  *raw.Writer
-	err    error
-	closed bool
+	hw *raw.HeaderedWriter
 }
 
 // NewWriter returns a Writer of a tensor called tensor with cols columns.
@@ -199,139 +179,42 @@ func NewWriter(w io.Writer, tensor string, cols int, opts ...Option) (*Writer, e
 	if err := checkName(tensor, map[string]bool{}); err != nil {
 		return nil, err
 	}
-	sw := &Writer{w: w, name: tensor, cols: cols, dtype: raw.Float64, c: c}
+	dtype := raw.Float64
 	if c.float32 {
-		sw.dtype = raw.Float32
+		dtype = raw.Float32
 	}
-	var pre []byte
-	var sink io.Writer = w
-	switch ws, ok := w.(io.WriteSeeker); {
-	case c.rows >= 0:
-		sw.mode = modeKnown
-		pre = sw.header(c.rows, 0)
-	case ok && seekable(ws):
-		sw.mode = modeSeek
-		sw.start, _ = ws.Seek(0, io.SeekCurrent)
-		pre = sw.header(math.MaxInt64/int64(8*cols), 0)
-	default:
-		sw.mode = modeSpool
-		f, err := os.CreateTemp(c.tempDir, "linstream-safetensors-*")
-		if err != nil {
-			return nil, fmt.Errorf("safetensors: spooling %s: %w", displayName(c.name), err)
-		}
-		sw.spool, sink = f, f
+	// header returns the length prefix and JSON for rows rows, at least
+	// minLen bytes in all.
+	header := func(rows int64, minLen int) []byte {
+		size := rows * int64(cols) * int64(dtype.Size())
+		js := headerJSON(c.metadata, []string{tensor}, []string{DtypeName(dtype)},
+			[][]int64{{rows, int64(cols)}}, [][2]int64{{0, size}}, max(0, minLen-8))
+		return append(binary.LittleEndian.AppendUint64(nil, uint64(len(js))), js...)
 	}
-	sw.hdrLen = len(pre)
-	sw.bw = bufio.NewWriterSize(sink, 1<<18)
-	if _, err := sw.bw.Write(pre); err != nil {
-		sw.cleanup()
-		return nil, fmt.Errorf("safetensors: writing the header of %s: %w", displayName(c.name), err)
-	}
-	var err error
-	sw.inner, err = raw.NewWriter(sw.bw, cols, raw.WithDtype(sw.dtype), raw.Name(c.name))
+	hw, err := raw.NewHeaderedWriter(w, cols, raw.HeaderSpec{
+		Pkg: "safetensors", Name: c.name, Dtype: dtype, KnownRows: c.rows, TempDir: c.tempDir,
+		Header: header,
+		// Room for the largest row count whose byte size fits an int64.
+		Placeholder: func() []byte { return header(math.MaxInt64/int64(8*cols), 0) },
+	})
 	if err != nil {
-		sw.cleanup()
 		return nil, err
 	}
-	return sw, nil
-}
-
-// header returns the length prefix and JSON for rows rows, at least minLen
-// bytes in all.
-func (w *Writer) header(rows int64, minLen int) []byte {
-	size := rows * int64(w.cols) * int64(w.dtype.Size())
-	js := headerJSON(w.c.metadata, []string{w.name}, []string{DtypeName(w.dtype)},
-		[][]int64{{rows, int64(w.cols)}}, [][2]int64{{0, size}}, max(0, minLen-8))
-	return append(binary.LittleEndian.AppendUint64(nil, uint64(len(js))), js...)
-}
-
-func seekable(s io.Seeker) bool {
-	_, err := s.Seek(0, io.SeekCurrent)
-	return err == nil
+	return &Writer{hw: hw}, nil
 }
 
 // Cols returns the number of columns.
-func (w *Writer) Cols() int { return w.cols }
+func (w *Writer) Cols() int { return w.hw.Cols() }
 
 // Rows returns the number of rows written so far.
-func (w *Writer) Rows() int64 { return w.inner.Rows() }
+func (w *Writer) Rows() int64 { return w.hw.Rows() }
 
 // WriteRows writes the rows of src. It panics if len(src) is not a multiple
 // of Cols or the Writer is closed.
-func (w *Writer) WriteRows(src []float64) (int, error) {
-	if w.closed {
-		panic("safetensors: WriteRows after Close")
-	}
-	if w.err != nil {
-		return 0, w.err
-	}
-	n, err := w.inner.WriteRows(src)
-	if err != nil {
-		w.err = err
-	}
-	return n, err
-}
+func (w *Writer) WriteRows(src []float64) (int, error) { return w.hw.WriteRows(src) }
 
 // Close flushes the rows and completes the file (see Writer). It does not
 // close the destination.
-func (w *Writer) Close() error {
-	if w.closed {
-		return w.err
-	}
-	w.closed = true
-	defer w.cleanup()
-	if w.err != nil {
-		return w.err
-	}
-	fail := func(err error) error {
-		w.err = fmt.Errorf("safetensors: writing %s: %w", displayName(w.c.name), err)
-		return w.err
-	}
-	if err := w.bw.Flush(); err != nil {
-		return fail(err)
-	}
-	rows := w.inner.Rows()
-	switch w.mode {
-	case modeKnown:
-		if rows != w.c.rows {
-			w.err = &stream.DataError{File: w.c.name, Offset: -1, Err: stream.ErrShape,
-				Msg: fmt.Sprintf("%d rows written; KnownRows promised %d", rows, w.c.rows)}
-		}
-	case modeSeek:
-		ws := w.w.(io.WriteSeeker)
-		hdr := w.header(rows, w.hdrLen)
-		if len(hdr) != w.hdrLen {
-			panic("safetensors: header length changed")
-		}
-		if _, err := ws.Seek(w.start, io.SeekStart); err != nil {
-			return fail(err)
-		}
-		if _, err := ws.Write(hdr); err != nil {
-			return fail(err)
-		}
-		if _, err := ws.Seek(0, io.SeekEnd); err != nil {
-			return fail(err)
-		}
-	case modeSpool:
-		if _, err := w.w.Write(w.header(rows, 0)); err != nil {
-			return fail(err)
-		}
-		if _, err := w.spool.Seek(0, io.SeekStart); err != nil {
-			return fail(err)
-		}
-		if _, err := io.Copy(w.w, w.spool); err != nil {
-			return fail(err)
-		}
-	}
-	return w.err
-}
-
-func (w *Writer) cleanup() {
-	if w.spool != nil {
-		w.spool.Close()
-		os.Remove(w.spool.Name())
-		w.spool = nil
-	}
-}
+func (w *Writer) Close() error { return w.hw.Close() }
 
 var _ stream.Writer = (*Writer)(nil)
