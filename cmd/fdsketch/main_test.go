@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
@@ -13,16 +12,13 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/linstream/linstream/internal/cli"
+	"github.com/linstream/linstream/internal/clitest"
 	"github.com/linstream/linstream/sketch"
 	"github.com/linstream/linstream/stream/matfile"
 )
 
 func fdsketch(stdin []byte, args ...string) (code int, stdout, stderr string) {
-	var out, errb bytes.Buffer
-	t := &cli.Tool{Name: "fdsketch", Stdin: bytes.NewReader(stdin), Stdout: &out, Stderr: &errb}
-	code = t.Run(run, args)
-	return code, out.String(), errb.String()
+	return clitest.Run("fdsketch", run, stdin, args...)
 }
 
 func matrix(n, d int, seed uint64) []float64 {
@@ -32,15 +28,6 @@ func matrix(n, d int, seed uint64) []float64 {
 		a[i] = rng.NormFloat64() * float64(1+i%d)
 	}
 	return a
-}
-
-func writeMatrix(t *testing.T, path string, a []float64, d int) {
-	t.Helper()
-	w, err := matfile.Create(path, d)
-	require.NoError(t, err)
-	_, err = w.WriteRows(a)
-	require.NoError(t, err)
-	require.NoError(t, w.Close())
 }
 
 func library(t *testing.T, a []float64, d, ell int) []byte {
@@ -59,7 +46,7 @@ func TestSketchFileAndStdin(t *testing.T) {
 	d, ell := 9, 4
 	a := matrix(700, d, 1)
 	in := filepath.Join(dir, "a.npy")
-	writeMatrix(t, in, a, d)
+	clitest.WriteMatrix(t, in, a, d)
 	out := filepath.Join(dir, "a.fds")
 	code, stdout, stderr := fdsketch(nil, "-ell", "4", "-o", out, in)
 	require.Equal(t, 0, code, stderr)
@@ -77,7 +64,7 @@ func TestSketchFileAndStdin(t *testing.T) {
 
 	// CSV on standard input.
 	csv := filepath.Join(dir, "b.csv")
-	writeMatrix(t, csv, a[:5*d], d)
+	clitest.WriteMatrix(t, csv, a[:5*d], d)
 	text, _ := os.ReadFile(csv)
 	code, stdout, stderr = fdsketch(text, "-ell", "4", "-")
 	require.Equal(t, 0, code, stderr)
@@ -89,8 +76,8 @@ func TestShowJSONMergeExport(t *testing.T) {
 	d := 12
 	a := matrix(600, d, 2)
 	p1, p2 := filepath.Join(dir, "1.csv"), filepath.Join(dir, "2.npy")
-	writeMatrix(t, p1, a[:250*d], d)
-	writeMatrix(t, p2, a[250*d:], d)
+	clitest.WriteMatrix(t, p1, a[:250*d], d)
+	clitest.WriteMatrix(t, p2, a[250*d:], d)
 	s1, s2 := filepath.Join(dir, "1.fds"), filepath.Join(dir, "2.fds")
 	for _, c := range [][2]string{{p1, s1}, {p2, s2}} {
 		code, _, stderr := fdsketch(nil, "-ell", "5", "-o", c[1], c[0])
@@ -155,7 +142,7 @@ func TestCheckpointResume(t *testing.T) {
 	d, ell := 7, 3
 	a := matrix(2000, d, 3)
 	in := filepath.Join(dir, "a.csv.gz")
-	writeMatrix(t, in, a, d)
+	clitest.WriteMatrix(t, in, a, d)
 	want := library(t, a, d, ell)
 
 	for _, crashAt := range []int64{300, 1000, 1999} {
@@ -193,7 +180,7 @@ func TestCheckpointResume(t *testing.T) {
 
 	// A checkpoint from another input that is longer than this one.
 	short := filepath.Join(dir, "short.csv")
-	writeMatrix(t, short, a[:10*d], d)
+	clitest.WriteMatrix(t, short, a[:10*d], d)
 	code, _, stderr := fdsketch(nil, "-ell", "3", "-checkpoint", filepath.Join(dir, "ck.fds"), short)
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, "not the same input")
@@ -208,7 +195,7 @@ func TestErrors(t *testing.T) {
 	d := 4
 	a := matrix(100, d, 4)
 	in := filepath.Join(dir, "a.npy")
-	writeMatrix(t, in, a, d)
+	clitest.WriteMatrix(t, in, a, d)
 	s := filepath.Join(dir, "a.fds")
 	code, _, stderr := fdsketch(nil, "-ell", "3", "-o", s, in)
 	require.Equal(t, 0, code, stderr)

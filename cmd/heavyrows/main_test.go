@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"path/filepath"
 	"strings"
@@ -10,15 +9,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/linstream/linstream/internal/cli"
-	"github.com/linstream/linstream/stream/matfile"
+	"github.com/linstream/linstream/internal/clitest"
 )
 
 func heavyrows(stdin []byte, args ...string) (code int, stdout, stderr string) {
-	var out, errb bytes.Buffer
-	t := &cli.Tool{Name: "heavyrows", Stdin: bytes.NewReader(stdin), Stdout: &out, Stderr: &errb}
-	code = t.Run(run, args)
-	return code, out.String(), errb.String()
+	return clitest.Run("heavyrows", run, stdin, args...)
 }
 
 const csv = "1,0\n0,10\n1,1\n6,8\n0.5,0.5\n"
@@ -34,11 +29,7 @@ func TestText(t *testing.T) {
 func TestJSONFileAndCapacity(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "a.npy")
-	w, err := matfile.Create(p, 2)
-	require.NoError(t, err)
-	_, err = w.WriteRows([]float64{1, 0, 0, 10, 1, 1, 6, 8, 0.5, 0.5, 0, 11})
-	require.NoError(t, err)
-	require.NoError(t, w.Close())
+	clitest.WriteMatrix(t, p, []float64{1, 0, 0, 10, 1, 1, 6, 8, 0.5, 0.5, 0, 11}, 2)
 
 	code, stdout, stderr := heavyrows(nil, "-tau", "0.2", "-json", p)
 	require.Equal(t, 0, code, stderr)

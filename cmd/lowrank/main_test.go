@@ -11,28 +11,20 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/linstream/linstream/internal/cli"
+	"github.com/linstream/linstream/internal/clitest"
 	"github.com/linstream/linstream/internal/digits"
 	"github.com/linstream/linstream/lowrank"
-	"github.com/linstream/linstream/stream/matfile"
 	"github.com/linstream/linstream/stream/safetensors"
 )
 
 func runTool(stdin []byte, args ...string) (code int, stdout, stderr string) {
-	var out, errb bytes.Buffer
-	t := &cli.Tool{Name: "lowrank", Stdin: bytes.NewReader(stdin), Stdout: &out, Stderr: &errb}
-	code = t.Run(run, args)
-	return code, out.String(), errb.String()
+	return clitest.Run("lowrank", run, stdin, args...)
 }
 
 func digitsFile(t *testing.T) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "digits.npy")
-	w, err := matfile.Create(path, digits.Cols)
-	require.NoError(t, err)
-	_, err = w.WriteRows(digits.Pixels())
-	require.NoError(t, err)
-	require.NoError(t, w.Close())
+	clitest.WriteMatrix(t, path, digits.Pixels(), digits.Cols)
 	return path
 }
 
@@ -137,11 +129,7 @@ func TestNormalFormTool(t *testing.T) {
 		}
 	}
 	in := filepath.Join(dir, "s.csv")
-	w, err := matfile.Create(in, n)
-	require.NoError(t, err)
-	_, err = w.WriteRows(s)
-	require.NoError(t, err)
-	require.NoError(t, w.Close())
+	clitest.WriteMatrix(t, in, s, n)
 	out := filepath.Join(dir, "nf.safetensors")
 	code, stdout, errs := runTool(nil, "-rank", "2", "-normal-form", "-json", "-o", out, in)
 	require.Equal(t, 0, code, errs)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -13,17 +12,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/linstream/linstream/internal/cli"
+	"github.com/linstream/linstream/internal/clitest"
 	"github.com/linstream/linstream/stream"
 	"github.com/linstream/linstream/stream/matfile"
 )
 
 // matcat runs the tool in-process and returns its exit status and streams.
 func matcat(stdin []byte, args ...string) (code int, stdout, stderr string) {
-	var out, errb bytes.Buffer
-	t := &cli.Tool{Name: "matcat", Stdin: bytes.NewReader(stdin), Stdout: &out, Stderr: &errb}
-	code = t.Run(run, args)
-	return code, out.String(), errb.String()
+	return clitest.Run("matcat", run, stdin, args...)
 }
 
 func sample(rows, cols int) []float64 {
@@ -35,15 +31,6 @@ func sample(rows, cols int) []float64 {
 	x[1] = math.SmallestNonzeroFloat64
 	x[2] = -1.0 / 3
 	return x
-}
-
-func writeNPY(t *testing.T, path string, x []float64, cols int) {
-	t.Helper()
-	w, err := matfile.Create(path, cols)
-	require.NoError(t, err)
-	_, err = w.WriteRows(x)
-	require.NoError(t, err)
-	require.NoError(t, w.Close())
 }
 
 func readFile(t *testing.T, path string, opts ...matfile.Option) ([]float64, int) {
@@ -70,7 +57,7 @@ func TestConvertEveryPair(t *testing.T) {
 	dir := t.TempDir()
 	x := sample(20, 3)
 	in := filepath.Join(dir, "in.npy")
-	writeNPY(t, in, x, 3)
+	clitest.WriteMatrix(t, in, x, 3)
 	formats := map[string]string{"npy": ".npy", "safetensors": ".safetensors", "csv": ".csv", "tsv": ".tsv", "raw": ".raw", "mtx": ".mtx"}
 	comps := map[string]string{"none": "", "zstd": ".zst", "gzip": ".gz", "s2": ".s2", "snappy": ".sz"}
 	for f, ext := range formats {
@@ -108,8 +95,8 @@ func TestConcatHeadStat(t *testing.T) {
 	dir := t.TempDir()
 	a, b := sample(5, 2), sample(7, 2)
 	pa, pb := filepath.Join(dir, "a.npy"), filepath.Join(dir, "b.csv.zst")
-	writeNPY(t, pa, a, 2)
-	writeNPY(t, pb, b, 2)
+	clitest.WriteMatrix(t, pa, a, 2)
+	clitest.WriteMatrix(t, pb, b, 2)
 	out := filepath.Join(dir, "ab.npy")
 	code, _, stderr := matcat(nil, "-o", out, pa, pb)
 	require.Equal(t, 0, code, stderr)
@@ -166,7 +153,7 @@ func TestUsageErrors(t *testing.T) {
 	}
 	dir := t.TempDir()
 	in := filepath.Join(dir, "a.npy")
-	writeNPY(t, in, sample(2, 2), 2)
+	clitest.WriteMatrix(t, in, sample(2, 2), 2)
 	code, _, stderr := matcat(nil, "-o", filepath.Join(dir, "a.unknown"), in)
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, "-format")
@@ -178,9 +165,9 @@ func TestUsageErrors(t *testing.T) {
 func TestBadFiles(t *testing.T) {
 	dir := t.TempDir()
 	a := filepath.Join(dir, "a.npy")
-	writeNPY(t, a, sample(3, 2), 2)
+	clitest.WriteMatrix(t, a, sample(3, 2), 2)
 	c := filepath.Join(dir, "c.npy")
-	writeNPY(t, c, sample(3, 4), 4)
+	clitest.WriteMatrix(t, c, sample(3, 4), 4)
 	code, _, stderr := matcat(nil, "-format", "csv", a, c)
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, c)
@@ -229,7 +216,7 @@ func TestShuffle(t *testing.T) {
 	}
 	for _, name := range []string{"in.npy", "in.csv.zst"} { // random access, and a stream that spills
 		in := filepath.Join(dir, name)
-		writeNPY(t, in, x, 3)
+		clitest.WriteMatrix(t, in, x, 3)
 		var outs [][]float64
 		for _, seed := range []string{"1", "1", "2"} {
 			out := filepath.Join(dir, "out.npy")

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"math"
 	"path/filepath"
@@ -11,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/linstream/linstream/internal/cli"
+	"github.com/linstream/linstream/internal/clitest"
 	"github.com/linstream/linstream/stream"
 	"github.com/linstream/linstream/stream/delim"
 	"github.com/linstream/linstream/stream/matfile"
@@ -20,10 +19,7 @@ import (
 
 // matgen runs the tool in-process and returns its exit status and streams.
 func matgen(args ...string) (int, string, string) {
-	var out, errb bytes.Buffer
-	t := &cli.Tool{Name: "matgen", Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb}
-	code := t.Run(run, args)
-	return code, out.String(), errb.String()
+	return clitest.Run("matgen", run, nil, args...)
 }
 
 func TestCSVToStdout(t *testing.T) {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -10,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/linstream/linstream/internal/cli"
+	"github.com/linstream/linstream/internal/clitest"
 	"github.com/linstream/linstream/internal/digits"
 	"github.com/linstream/linstream/lowrank"
 	"github.com/linstream/linstream/stream/matfile"
@@ -18,19 +17,7 @@ import (
 )
 
 func runTool(stdin []byte, args ...string) (code int, stdout, stderr string) {
-	var out, errb bytes.Buffer
-	t := &cli.Tool{Name: "principal", Stdin: bytes.NewReader(stdin), Stdout: &out, Stderr: &errb}
-	code = t.Run(run, args)
-	return code, out.String(), errb.String()
-}
-
-func writeNPY(t *testing.T, path string, x []float64, cols int) {
-	t.Helper()
-	w, err := matfile.Create(path, cols)
-	require.NoError(t, err)
-	_, err = w.WriteRows(x)
-	require.NoError(t, err)
-	require.NoError(t, w.Close())
+	return clitest.Run("principal", run, stdin, args...)
 }
 
 // readMask reads a 0/1 mask file (any format matfile reads) as bytes.
@@ -75,7 +62,7 @@ func TestDigitsMask(t *testing.T) {
 	dir := t.TempDir()
 	in := filepath.Join(dir, "w.npy")
 	w := digits.Pixels()
-	writeNPY(t, in, w, digits.Cols)
+	clitest.WriteMatrix(t, in, w, digits.Cols)
 	ref, err := lowrank.PrincipalWeights(w, digits.Rows, digits.Cols, 8, lowrank.LoRABudget(2))
 	require.NoError(t, err)
 	want := ref.MaskBytes(nil)
