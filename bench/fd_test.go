@@ -1,12 +1,12 @@
+//go:build unix
+
 package bench
 
 import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
-	"syscall"
 	"testing"
-	"time"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
@@ -74,7 +74,7 @@ func BenchmarkFD(b *testing.B) {
 			var shrinks int64
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
-			t0 := fdThreadCPU()
+			t0 := threadCPU()
 			for b.Loop() {
 				f.Reset()
 				const block = 1000
@@ -85,7 +85,7 @@ func BenchmarkFD(b *testing.B) {
 				}
 				shrinks = f.Shrinks()
 			}
-			b.ReportMetric(float64(fdThreadCPU()-t0)/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64(threadCPU()-t0)/float64(b.N), "cpu-ns/op")
 			b.ReportMetric(float64(shrinks), "shrinks/op")
 		})
 		if c.d <= 512 {
@@ -96,14 +96,14 @@ func BenchmarkFD(b *testing.B) {
 				b.ReportAllocs()
 				runtime.LockOSThread()
 				defer runtime.UnlockOSThread()
-				t0 := fdThreadCPU()
+				t0 := threadCPU()
 				for b.Loop() {
 					gramGonum(&s, a, c.n, c.d)
 					if !e.Factorize(&s, true) {
 						b.Fatal("EigenSym failed")
 					}
 				}
-				b.ReportMetric(float64(fdThreadCPU()-t0)/float64(b.N), "cpu-ns/op")
+				b.ReportMetric(float64(threadCPU()-t0)/float64(b.N), "cpu-ns/op")
 			})
 		} else {
 			b.Run("stream/"+shape+"/impl=gonum-gram-twentieth-rows", func(b *testing.B) {
@@ -113,11 +113,11 @@ func BenchmarkFD(b *testing.B) {
 				b.ReportAllocs()
 				runtime.LockOSThread()
 				defer runtime.UnlockOSThread()
-				t0 := fdThreadCPU()
+				t0 := threadCPU()
 				for b.Loop() {
 					gramGonum(&s, a[:n*c.d], n, c.d)
 				}
-				b.ReportMetric(float64(fdThreadCPU()-t0)/float64(b.N), "cpu-ns/op")
+				b.ReportMetric(float64(threadCPU()-t0)/float64(b.N), "cpu-ns/op")
 			})
 		}
 	}
@@ -137,17 +137,4 @@ func gramGonum(s *mat.SymDense, a []float64, n, d int) {
 		m := min(block, n-r)
 		blas64.Syrk(blas.Trans, 1, blas64.General{Rows: m, Cols: d, Stride: d, Data: a[r*d : (r+m)*d]}, 1, raw)
 	}
-}
-
-// fdThreadCPU returns the CPU time of the calling OS thread. The machine is
-// shared, so the FD benchmarks lock the goroutine to its thread and report
-// cpu-ns/op beside the wall-clock ns/op (both FD and gonum's Dsyrk run on
-// the calling goroutine).
-func fdThreadCPU() time.Duration {
-	var ru syscall.Rusage
-	const rusageThread = 1 // RUSAGE_THREAD (Linux)
-	if err := syscall.Getrusage(rusageThread, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -10,9 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/klauspost/compress/zstd"
 
@@ -47,29 +45,11 @@ func npyBytes(b *testing.B, x []float64, cols int) []byte {
 	return buf.Bytes()
 }
 
-// formatsCPUTime returns the CPU time (user + system) the process has used. The
-// machine is shared, so beside wall-clock MB/s each benchmark reports
-// cpuMB/s: payload bytes per second of CPU this process spent, which time
-// slicing by other processes does not dilute.
-func formatsCPUTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // formatsMeasure runs body in a b.Loop and reports payload/CPU-second.
 func formatsMeasure(b *testing.B, payload int64, body func()) {
 	b.ReportAllocs()
 	b.SetBytes(payload)
-	start := formatsCPUTime()
-	for b.Loop() {
-		body()
-	}
-	if cpu := formatsCPUTime() - start; cpu > 0 {
-		b.ReportMetric(float64(payload)*float64(b.N)/cpu.Seconds()/1e6, "cpuMB/s")
-	}
+	cpuMBLoop(b, payload, body)
 }
 
 // binaryReadRows is the naive peer: per block, binary.Read of the

@@ -5,9 +5,7 @@ package bench
 import (
 	"fmt"
 	"math/rand/v2"
-	"syscall"
 	"testing"
-	"time"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
@@ -104,11 +102,11 @@ func BenchmarkKernel(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(c.bytes)
 		f() // warm the caches and the scratch pool
-		t0 := cpuTime()
+		t0 := processCPU()
 		for b.Loop() {
 			f()
 		}
-		cpu := cpuTime() - t0
+		cpu := processCPU() - t0
 		b.ReportMetric(c.flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOPS")
 		b.ReportMetric(c.flops*float64(b.N)/cpu.Seconds()/1e9, "cpuGFLOPS")
 	}
@@ -130,13 +128,4 @@ func BenchmarkKernel(b *testing.B) {
 			b.Run("impl=gonum", func(b *testing.B) { run(b, c, c.peer) })
 		})
 	}
-}
-
-// cpuTime is the user+system CPU time of the process so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -1,3 +1,5 @@
+//go:build unix
+
 package bench
 
 import (
@@ -5,7 +7,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"sync"
-	"syscall"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -42,17 +43,6 @@ func lowrankData(n, d int, seed uint64) []float64 {
 }
 
 var lowrankCache sync.Map
-
-// lowrankCPU returns the process's user+system CPU time in nanoseconds: on
-// a shared machine CPU time per op is steadier than wall time (run with
-// -cpu 1 so it is one core's).
-func lowrankCPU() int64 {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return ru.Utime.Nano() + ru.Stime.Nano()
-}
 
 func cachedLowrankData(n, d int) []float64 {
 	key := [2]int{n, d}
@@ -97,11 +87,11 @@ func BenchmarkLowrank(b *testing.B) {
 				b.ReportAllocs()
 				b.SetBytes(int64(8 * n * d))
 				var e float64
-				c0 := lowrankCPU()
+				c0 := processCPU()
 				for b.Loop() {
 					e = f(a)
 				}
-				b.ReportMetric(float64(lowrankCPU()-c0)/float64(b.N), "cpu-ns/op")
+				b.ReportMetric(float64(processCPU()-c0)/float64(b.N), "cpu-ns/op")
 				b.ReportMetric(e/opt, "err/opt")
 				b.ReportMetric(max(e/opt-1, 0), "excess-err")
 			})
@@ -182,23 +172,23 @@ func BenchmarkLowrankPrincipal(b *testing.B) {
 	b.Run("Principal/"+shape+"/impl=memory", func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(8 * m * n))
-		c0 := lowrankCPU()
+		c0 := processCPU()
 		for b.Loop() {
 			if _, err := lowrank.PrincipalWeights(w, m, n, r, lowrank.LoRABudget(k)); err != nil {
 				b.Fatal(err)
 			}
 		}
-		b.ReportMetric(float64(lowrankCPU()-c0)/float64(b.N), "cpu-ns/op")
+		b.ReportMetric(float64(processCPU()-c0)/float64(b.N), "cpu-ns/op")
 	})
 	b.Run("Principal/"+shape+"/impl=stream", func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(8 * m * n))
-		c0 := lowrankCPU()
+		c0 := processCPU()
 		for b.Loop() {
 			if _, err := lowrank.PrincipalWeightsStream(stream.NewSliceReader(w, n), r, lowrank.LoRABudget(k)); err != nil {
 				b.Fatal(err)
 			}
 		}
-		b.ReportMetric(float64(lowrankCPU()-c0)/float64(b.N), "cpu-ns/op")
+		b.ReportMetric(float64(processCPU()-c0)/float64(b.N), "cpu-ns/op")
 	})
 }

@@ -5,7 +5,6 @@ package bench
 import (
 	"fmt"
 	"math/rand/v2"
-	"syscall"
 	"testing"
 
 	"gonum.org/v1/gonum/blas"
@@ -46,7 +45,7 @@ func BenchmarkOblivious(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(8 * n * d))
 	}
-	loop := func(b *testing.B, f func()) { oblLoop(b, 8*n*d, f) }
+	loop := func(b *testing.B, f func()) { cpuMBLoop(b, int64(8*n*d), f) }
 	feed := func(b *testing.B, w interface{ WriteRows([]float64) (int, error) }) {
 		for off := 0; off < len(a); off += block * d {
 			if _, err := w.WriteRows(a[off : off+block*d]); err != nil {
@@ -181,33 +180,13 @@ func BenchmarkGaussianColumns(b *testing.B) {
 			gs, _ := sketch.NewGaussian(1, m, sketch.WithSeed(1))
 			row := make([]float64, 64)
 			b.ReportAllocs()
-			c0 := oblCPUSeconds()
+			c0 := processCPU().Seconds()
 			for b.Loop() {
 				_, _ = gs.WriteRows(row) // 64 columns of S, GemmTN with d = 1
 			}
-			cpu := oblCPUSeconds() - c0
+			cpu := processCPU().Seconds() - c0
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(64*m), "ns/normal")
 			b.ReportMetric(cpu*1e9/float64(b.N)/float64(64*m), "cpu-ns/normal")
 		})
 	}
-}
-
-// oblLoop runs f in b.Loop and reports cpuMB/s: bytes per op over the
-// process CPU time spent in the loop.
-func oblLoop(b *testing.B, bytes int, f func()) {
-	c0 := oblCPUSeconds()
-	for b.Loop() {
-		f()
-	}
-	if dt := oblCPUSeconds() - c0; dt > 0 {
-		b.ReportMetric(float64(bytes)*float64(b.N)/dt/1e6, "cpuMB/s")
-	}
-}
-
-func oblCPUSeconds() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
