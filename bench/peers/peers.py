@@ -153,16 +153,22 @@ def kernels(seconds="1.0"):
     rows = []
 
     def bench(name, shape, flops, fn):
+        # best of 3 windows of secs each (the Go side is best of `go test -count 3`)
         fn()
-        reps, t0, c0 = 0, time.perf_counter(), time.process_time()
-        while True:
-            fn(); reps += 1
-            dt = time.perf_counter() - t0
-            if dt >= secs:
-                break
-        cpu = time.process_time() - c0
-        rows.append({"name": name, "shape": shape, "gflops": flops * reps / dt / 1e9,
-                     "cpu_gflops": flops * reps / cpu / 1e9 if cpu > 0 else None})
+        best = None
+        for _ in range(3):
+            reps, t0, c0 = 0, time.perf_counter(), time.process_time()
+            while True:
+                fn(); reps += 1
+                dt = time.perf_counter() - t0
+                if dt >= secs:
+                    break
+            cpu = time.process_time() - c0
+            r = {"name": name, "shape": shape, "gflops": flops * reps / dt / 1e9,
+                 "cpu_gflops": flops * reps / cpu / 1e9 if cpu > 0 else None}
+            if best is None or r["gflops"] > best["gflops"]:
+                best = r
+        rows.append(best)
 
     # GramUpdate 64×512: C(512×512, upper) += AᵀA for a row-major 64×512 block A.
     # a.T is the Fortran 512×64 array Aᵀ, so dsyrk(trans=0) forms (Aᵀ)(Aᵀ)ᵀ = AᵀA.
@@ -354,9 +360,15 @@ def kernels_collect(work, gobench, *pyfiles):
             continue
         name, shape, impl, procs, rest = mt.groups()
         vals = dict((u, float(v)) for v, u in re.findall(r"([\d.e+-]+) (\S+)", rest))
-        rows.append({"kernel": name, "shape": shape, "impl": impl + " (Go)",
-                     "threads": f"1 (GOMAXPROCS={procs or 1})",
-                     "gflops": vals.get("GFLOPS"), "cpu_gflops": vals.get("cpuGFLOPS")})
+        row = {"kernel": name, "shape": shape, "impl": impl + " (Go)",
+               "threads": f"1 (GOMAXPROCS={procs or 1})",
+               "gflops": vals.get("GFLOPS"), "cpu_gflops": vals.get("cpuGFLOPS")}
+        same = [r for r in rows if all(r[k] == row[k] for k in ("kernel", "shape", "impl", "threads"))]
+        if same:  # -count N: keep the best
+            if (row["gflops"] or 0) > (same[0]["gflops"] or 0):
+                same[0].update(row)
+            continue
+        rows.append(row)
     if not rows:
         err = "no BenchmarkKernel lines; see " + gobench
     for pf in pyfiles:
@@ -770,7 +782,8 @@ def report(work):
           "operators, from `peers.py kernels`, same shapes, same loop idea. "
           "GramUpdate 64x512: C(512×512, upper) += AᵀA for a 64×512 block, 64·512·513 flops; "
           "GemmNT 256x64x512: C(256×64) = X Pᵀ with X 256×512 and P 64×512. "
-          "Go kernels are single-threaded whatever GOMAXPROCS is (gonum's Dgemm may start goroutines).")
+          "Go kernels are single-threaded whatever GOMAXPROCS is (gonum's Dgemm may start goroutines). "
+          "Each figure is the best of 3 (`-count 3` for Go, 3 windows of 0.5 s for OpenBLAS).")
         P()
         P("| kernel | implementation | threads | GFLOPS | cpuGFLOPS | ÷ OpenBLAS 1 thread (fastest setting): GFLOPS | cpuGFLOPS |")
         P("|---|---|---|---|---|---|---|")
