@@ -16,24 +16,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/linstream/linstream/internal/digits"
+	"github.com/linstream/linstream/internal/streamtest"
 	"github.com/linstream/linstream/stream"
 )
-
-func readAll(t *testing.T, r *Reader) ([]float64, error) {
-	t.Helper()
-	var out []float64
-	buf := make([]float64, 3*r.Cols())
-	for {
-		n, err := r.ReadRows(buf)
-		out = append(out, buf[:n*r.Cols()]...)
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return out, err
-		}
-	}
-}
 
 func parse(t *testing.T, text string, opts ...Option) ([]float64, int, error) {
 	t.Helper()
@@ -41,7 +26,7 @@ func parse(t *testing.T, text string, opts ...Option) ([]float64, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	out, err := readAll(t, r)
+	out, err := streamtest.ReadBlocks(r, 3)
 	return out, r.Cols(), err
 }
 
@@ -210,7 +195,7 @@ func TestOneByteReader(t *testing.T) {
 	text := "a,b\n1,2.5\n# c\n3,4\n"
 	r, err := NewReader(iotest.OneByteReader(strings.NewReader(text)))
 	require.NoError(t, err)
-	got, err := readAll(t, r)
+	got, err := streamtest.ReadBlocks(r, 3)
 	require.NoError(t, err)
 	assert.Equal(t, []float64{1, 2.5, 3, 4}, got)
 }
@@ -219,7 +204,7 @@ func TestReadErrorPropagates(t *testing.T) {
 	boom := errors.New("boom")
 	r, err := NewReader(io.MultiReader(strings.NewReader("1,2\n3,4\n"), iotest.ErrReader(boom)))
 	require.NoError(t, err)
-	_, err = readAll(t, r)
+	_, err = streamtest.ReadBlocks(r, 3)
 	require.ErrorIs(t, err, boom)
 }
 
@@ -227,10 +212,10 @@ func TestRewind(t *testing.T) {
 	text := "h1,h2\n1,2\n3,4\n"
 	r, err := NewReader(strings.NewReader(text))
 	require.NoError(t, err)
-	a, err := readAll(t, r)
+	a, err := streamtest.ReadBlocks(r, 3)
 	require.NoError(t, err)
 	require.NoError(t, r.Rewind())
-	b, err := readAll(t, r)
+	b, err := streamtest.ReadBlocks(r, 3)
 	require.NoError(t, err)
 	assert.Equal(t, a, b)
 
@@ -277,7 +262,7 @@ func TestRoundTripExact(t *testing.T) {
 		r, err := NewReader(bytes.NewReader(buf.Bytes()), Separator(sep))
 		require.NoError(t, err)
 		assert.Equal(t, []string{"a", "b,c", "d\"", "e", "f", "g", " h"}, r.Header())
-		got, err := readAll(t, r)
+		got, err := streamtest.ReadBlocks(r, 3)
 		require.NoError(t, err)
 		require.Len(t, got, len(data))
 		for i := range data {
@@ -293,7 +278,7 @@ func TestDigits(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, digits.Cols, r.Cols())
 	require.Equal(t, digits.Cols+1, r.Fields())
-	got, err := readAll(t, r)
+	got, err := streamtest.ReadBlocks(r, 3)
 	require.NoError(t, err)
 	assert.Equal(t, digits.Pixels(), got)
 
@@ -302,7 +287,7 @@ func TestDigits(t *testing.T) {
 	require.NoError(t, err)
 	r, err = NewReader(zr, Columns([]int{-1}))
 	require.NoError(t, err)
-	got, err = readAll(t, r)
+	got, err = streamtest.ReadBlocks(r, 3)
 	require.NoError(t, err)
 	labels := digits.Labels()
 	require.Len(t, got, len(labels))

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/linstream/linstream/internal/streamtest"
 	"github.com/linstream/linstream/stream"
 )
 
@@ -24,22 +25,6 @@ func sample(rows, cols int) []float64 {
 	x[2] = math.SmallestNonzeroFloat64
 	x[3] = math.MaxFloat64
 	return x
-}
-
-func readAll(t *testing.T, r stream.Reader) ([]float64, error) {
-	t.Helper()
-	var out []float64
-	buf := make([]float64, 7*r.Cols())
-	for {
-		n, err := r.ReadRows(buf)
-		out = append(out, buf[:n*r.Cols()]...)
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return out, err
-		}
-	}
 }
 
 func writeFile(t *testing.T, path string, x []float64, cols int, opts ...Option) {
@@ -78,12 +63,12 @@ func TestRoundTripEveryPair(t *testing.T) {
 			require.NoError(t, err, msg)
 			assert.Equal(t, Format(fname), f.Format(), msg)
 			assert.Equal(t, comp, f.Compression(), msg)
-			got, err := readAll(t, f)
+			got, err := streamtest.ReadBlocks(f, 7)
 			require.NoError(t, err, msg)
 			bitsEqual(t, x, got, msg)
 			// Rewind works for every file on disk, compressed or not.
 			require.NoError(t, f.Rewind(), msg)
-			got, err = readAll(t, f)
+			got, err = streamtest.ReadBlocks(f, 7)
 			require.NoError(t, err, msg)
 			bitsEqual(t, x, got, msg)
 			require.NoError(t, f.Close())
@@ -97,7 +82,7 @@ func TestRoundTripEveryPair(t *testing.T) {
 			}
 			f, err = Open("-", opts...)
 			require.NoError(t, err, msg)
-			got, err = readAll(t, f)
+			got, err = streamtest.ReadBlocks(f, 7)
 			require.NoError(t, err, msg)
 			bitsEqual(t, x, got, msg)
 			if fname != "mtx" { // a small Matrix Market file is held in memory and rewinds
@@ -154,7 +139,7 @@ func TestStdoutAndKnownRows(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, NPY, f.Format())
 	assert.Equal(t, Zstd, f.Compression())
-	got, err := readAll(t, f)
+	got, err := streamtest.ReadBlocks(f, 7)
 	require.NoError(t, err)
 	bitsEqual(t, x, got, "stdout")
 }
@@ -172,7 +157,7 @@ func TestFloat32Output(t *testing.T) {
 		st, _ := os.Stat(p)
 		f, err := Open(p, Cols(2))
 		require.NoError(t, err)
-		got, err := readAll(t, f)
+		got, err := streamtest.ReadBlocks(f, 7)
 		require.NoError(t, err)
 		for i := range x {
 			require.Equal(t, float64(float32(x[i])), got[i], name)
@@ -198,7 +183,7 @@ func TestBadInputs(t *testing.T) {
 		t.Helper()
 		f, err := Open(p, Cols(5))
 		if err == nil {
-			_, err = readAll(t, f)
+			_, err = streamtest.ReadBlocks(f, 7)
 			f.Close()
 		}
 		require.ErrorIs(t, err, sentinel, p)
@@ -247,7 +232,7 @@ func TestBadInputs(t *testing.T) {
 	expectErr(p, stream.ErrNonFinite)
 	f, err = Open(p, AllowNonFinite())
 	require.NoError(t, err)
-	got, err := readAll(t, f)
+	got, err := streamtest.ReadBlocks(f, 7)
 	require.NoError(t, err)
 	assert.True(t, math.IsNaN(got[5]))
 	f.Close()
@@ -258,11 +243,11 @@ func TestBzip2AndDetection(t *testing.T) {
 	f, err := Open("testdata/small.csv.bz2")
 	require.NoError(t, err)
 	assert.Equal(t, Bzip2, f.Compression())
-	got, err := readAll(t, f)
+	got, err := streamtest.ReadBlocks(f, 7)
 	require.NoError(t, err)
 	bitsEqual(t, []float64{1, 2, 3, 4.5, math.Copysign(0, -1), 1e-300}, got, "bzip2")
 	require.NoError(t, f.Rewind())
-	got, err = readAll(t, f)
+	got, err = streamtest.ReadBlocks(f, 7)
 	require.NoError(t, err)
 	assert.Len(t, got, 6)
 	f.Close()
@@ -270,7 +255,7 @@ func TestBzip2AndDetection(t *testing.T) {
 	b[20] ^= 0xff
 	f, err = NewReader(bytes.NewReader(b), "bad.csv.bz2")
 	if err == nil {
-		_, err = readAll(t, f)
+		_, err = streamtest.ReadBlocks(f, 7)
 	}
 	require.ErrorIs(t, err, stream.ErrFormat)
 	assert.Contains(t, err.Error(), "bad.csv.bz2")

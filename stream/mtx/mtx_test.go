@@ -14,30 +14,16 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/linstream/linstream/internal/streamtest"
 	"github.com/linstream/linstream/stream"
 )
-
-func readAll(t testing.TB, r *Reader) ([]float64, error) {
-	var out []float64
-	buf := make([]float64, 2*r.Cols())
-	for {
-		n, err := r.ReadRows(buf)
-		out = append(out, buf[:n*r.Cols()]...)
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return out, err
-		}
-	}
-}
 
 func parse(t testing.TB, text string, opts ...Option) ([]float64, *Reader, error) {
 	r, err := NewReader(strings.NewReader(text), opts...)
 	if err != nil {
 		return nil, nil, err
 	}
-	out, err := readAll(t, r)
+	out, err := streamtest.ReadBlocks(r, 2)
 	return out, r, err
 }
 
@@ -93,7 +79,7 @@ func TestRead(t *testing.T) {
 			}
 			// Held in memory: rewinds in place.
 			require.NoError(t, r.Rewind())
-			again, err := readAll(t, r)
+			again, err := streamtest.ReadBlocks(r, 2)
 			require.NoError(t, err)
 			assert.Equal(t, len(got), len(again))
 		})
@@ -187,11 +173,11 @@ func TestStreamSortedOverBudget(t *testing.T) {
 	r, err := NewReader(bytes.NewReader(buf.Bytes()), MemoryBudget(16*cols+32*10))
 	require.NoError(t, err)
 	assert.True(t, r.stream)
-	got, err := readAll(t, r)
+	got, err := streamtest.ReadBlocks(r, 2)
 	require.NoError(t, err)
 	assert.Equal(t, data, got)
 	require.NoError(t, r.Rewind())
-	got, err = readAll(t, r)
+	got, err = streamtest.ReadBlocks(r, 2)
 	require.NoError(t, err)
 	assert.Equal(t, data, got)
 
@@ -230,7 +216,7 @@ func TestRoundTrip(t *testing.T) {
 				require.NoError(t, w.Close())
 				r, err := NewReader(bytes.NewReader(buf.Bytes()))
 				require.NoError(t, err)
-				got, err := readAll(t, r)
+				got, err := streamtest.ReadBlocks(r, 2)
 				require.NoError(t, err)
 				require.Len(t, got, len(data))
 				for i := range data {
@@ -263,7 +249,7 @@ func TestWriterSpools(t *testing.T) {
 	assert.Empty(t, ents, "temporary file removed")
 	r, err := NewReader(bytes.NewReader(buf.Bytes()))
 	require.NoError(t, err)
-	got, err := readAll(t, r)
+	got, err := streamtest.ReadBlocks(r, 2)
 	require.NoError(t, err)
 	assert.Equal(t, data, got)
 }
@@ -323,7 +309,7 @@ func TestLookahead(t *testing.T) {
 	r, err := NewReader(bytes.NewReader(buf.Bytes()), Lookahead(10))
 	require.NoError(t, err)
 	assert.True(t, r.stream)
-	got, err := readAll(t, r)
+	got, err := streamtest.ReadBlocks(r, 2)
 	require.NoError(t, err)
 	assert.Equal(t, data, got)
 
@@ -348,7 +334,7 @@ func TestLookahead(t *testing.T) {
 	r, err = NewReader(strings.NewReader(sb.String()), Lookahead(5))
 	require.NoError(t, err)
 	assert.False(t, r.stream)
-	got, err = readAll(t, r)
+	got, err = streamtest.ReadBlocks(r, 2)
 	require.NoError(t, err)
 	assert.Equal(t, data, got)
 

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/linstream/linstream/internal/streamtest"
 	"github.com/linstream/linstream/stream"
 	"github.com/linstream/linstream/stream/raw"
 )
@@ -48,22 +49,6 @@ func sample(rows, cols int) []float64 {
 	return x
 }
 
-func readAll(t *testing.T, r stream.Reader, block int) ([]float64, error) {
-	t.Helper()
-	var out []float64
-	buf := make([]float64, block*r.Cols())
-	for {
-		n, err := r.ReadRows(buf)
-		out = append(out, buf[:n*r.Cols()]...)
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return out, err
-		}
-	}
-}
-
 // both reads b through NewReader and NewReaderAt and checks they agree.
 func both(t *testing.T, b []byte, opts ...Option) ([]float64, int, error) {
 	t.Helper()
@@ -72,12 +57,12 @@ func both(t *testing.T, b []byte, opts ...Option) ([]float64, int, error) {
 	if err1 != nil {
 		return nil, 0, err1
 	}
-	x, err := readAll(t, r, 3)
+	x, err := streamtest.ReadBlocks(r, 3)
 	if err != nil {
 		return x, r.Cols(), err
 	}
 	require.NoError(t, err2)
-	y, err := readAll(t, ra, 5)
+	y, err := streamtest.ReadBlocks(ra, 5)
 	require.NoError(t, err)
 	require.Equal(t, x, y)
 	assert.Equal(t, r.Rows(), ra.Rows())
@@ -221,7 +206,7 @@ func TestDataErrors(t *testing.T) {
 	// Torn last row.
 	r, err := NewReader(bytes.NewReader(b[:len(b)-3]), Name("t.npy"))
 	require.NoError(t, err)
-	got, err := readAll(t, r, 1)
+	got, err := streamtest.ReadBlocks(r, 1)
 	require.ErrorIs(t, err, io.ErrUnexpectedEOF)
 	assert.Len(t, got, 4)
 	var de *stream.DataError
@@ -234,11 +219,11 @@ func TestDataErrors(t *testing.T) {
 
 	// Missing rows, extra bytes.
 	r, _ = NewReader(bytes.NewReader(b[:len(b)-16]))
-	_, err = readAll(t, r, 8)
+	_, err = streamtest.ReadBlocks(r, 8)
 	require.ErrorIs(t, err, stream.ErrShape)
 	assert.Contains(t, err.Error(), "3 rows")
 	r, _ = NewReader(bytes.NewReader(append(b, 0)))
-	got, err = readAll(t, r, 8)
+	got, err = streamtest.ReadBlocks(r, 8)
 	require.ErrorIs(t, err, stream.ErrShape)
 	assert.Len(t, got, 6)
 	_, err = NewReaderAt(bytes.NewReader(append(b, 0)), int64(len(b)+1))
@@ -248,7 +233,7 @@ func TestDataErrors(t *testing.T) {
 	x[3] = math.Inf(1)
 	b = mk(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (3, 2), }", f64le(x))
 	r, _ = NewReader(bytes.NewReader(b), Name("n.npy"))
-	got, err = readAll(t, r, 8)
+	got, err = streamtest.ReadBlocks(r, 8)
 	require.ErrorIs(t, err, stream.ErrNonFinite)
 	assert.Len(t, got, 2)
 	require.ErrorAs(t, err, &de)

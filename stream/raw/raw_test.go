@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/linstream/linstream/internal/streamtest"
 	"github.com/linstream/linstream/stream"
 )
 
@@ -24,22 +25,6 @@ func encodeAll(t *testing.T, data []float64, cols int, d Dtype) []byte {
 	require.NoError(t, err)
 	require.Equal(t, len(data)/cols, n)
 	return buf.Bytes()
-}
-
-func readAll(t *testing.T, r stream.Reader, block int) ([]float64, error) {
-	t.Helper()
-	var out []float64
-	buf := make([]float64, block*r.Cols())
-	for {
-		n, err := r.ReadRows(buf)
-		out = append(out, buf[:n*r.Cols()]...)
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return out, err
-		}
-	}
 }
 
 func sample(rows, cols int) []float64 {
@@ -57,13 +42,13 @@ func TestRoundTripFloat64(t *testing.T) {
 	for _, block := range []int{1, 3, 64} {
 		r, err := NewReader(iotest.HalfReader(bytes.NewReader(b)), 5)
 		require.NoError(t, err)
-		got, err := readAll(t, r, block)
+		got, err := streamtest.ReadBlocks(r, block)
 		require.NoError(t, err)
 		require.Equal(t, x, got)
 
 		ra, err := NewReaderAt(bytes.NewReader(b), 0, int64(len(b)), 5)
 		require.NoError(t, err)
-		got, err = readAll(t, ra, block)
+		got, err = streamtest.ReadBlocks(ra, block)
 		require.NoError(t, err)
 		require.Equal(t, x, got)
 	}
@@ -79,14 +64,14 @@ func TestRoundTripFloat32AndBigEndian(t *testing.T) {
 		b := encodeAll(t, x, 3, d)
 		r, err := NewReader(bytes.NewReader(b), 3, WithDtype(d))
 		require.NoError(t, err)
-		got, err := readAll(t, r, 7)
+		got, err := streamtest.ReadBlocks(r, 7)
 		require.NoError(t, err)
 		require.Equal(t, want, got, d.String())
 	}
 	b := encodeAll(t, x, 3, Float64|BigEndian)
 	r, err := NewReader(bytes.NewReader(b), 3, WithDtype(Float64|BigEndian))
 	require.NoError(t, err)
-	got, err := readAll(t, r, 7)
+	got, err := streamtest.ReadBlocks(r, 7)
 	require.NoError(t, err)
 	require.Equal(t, x, got)
 }
@@ -121,7 +106,7 @@ func TestTornRowAndDeclaredRows(t *testing.T) {
 	b := encodeAll(t, sample(4, 3), 3, Float64)
 	r, err := NewReader(bytes.NewReader(b[:len(b)-5]), 3, Name("x.f64"))
 	require.NoError(t, err)
-	got, err := readAll(t, r, 2)
+	got, err := streamtest.ReadBlocks(r, 2)
 	require.ErrorIs(t, err, io.ErrUnexpectedEOF)
 	require.Len(t, got, 9)
 	var de *stream.DataError
@@ -136,13 +121,13 @@ func TestTornRowAndDeclaredRows(t *testing.T) {
 
 	// Declared 5 rows, 4 present: shape error at a row boundary.
 	r, _ = NewReader(bytes.NewReader(b), 3, Rows(5), Offset(128))
-	_, err = readAll(t, r, 64)
+	_, err = streamtest.ReadBlocks(r, 64)
 	require.ErrorIs(t, err, stream.ErrShape)
 	require.ErrorAs(t, err, &de)
 	assert.EqualValues(t, 128+96, de.Offset)
 	// Declared 3 rows, 4 present: trailing data.
 	r, _ = NewReader(bytes.NewReader(b), 3, Rows(3))
-	got, err = readAll(t, r, 64)
+	got, err = streamtest.ReadBlocks(r, 64)
 	require.ErrorIs(t, err, stream.ErrShape)
 	require.Len(t, got, 9)
 	assert.EqualValues(t, 3, r.Rows())
@@ -182,7 +167,7 @@ func TestNonFinite(t *testing.T) {
 		require.NoError(t, err)
 
 		r, _ = NewReader(bytes.NewReader(b), 4, WithDtype(d), AllowNonFinite())
-		got, err := readAll(t, r, 64)
+		got, err := streamtest.ReadBlocks(r, 64)
 		require.NoError(t, err)
 		assert.True(t, math.IsInf(got[11], -1))
 	}
@@ -201,10 +186,10 @@ func TestRandomAccessAndRewind(t *testing.T) {
 	assert.Equal(t, float64(float32(x[16])), buf[0])
 	_, err = ra.ReadRowsAt(buf, 10)
 	assert.Equal(t, io.EOF, err)
-	first, err := readAll(t, ra, 3)
+	first, err := streamtest.ReadBlocks(ra, 3)
 	require.NoError(t, err)
 	require.NoError(t, ra.Rewind())
-	second, err := readAll(t, ra, 4)
+	second, err := streamtest.ReadBlocks(ra, 4)
 	require.NoError(t, err)
 	assert.Equal(t, first, second)
 	assert.Panics(t, func() { _, _ = ra.ReadRowsAt(buf, -1) })

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/linstream/linstream/internal/streamtest"
 	"github.com/linstream/linstream/stream"
 	"github.com/linstream/linstream/stream/raw"
 )
@@ -22,22 +23,6 @@ func sample(rows, cols int) []float64 {
 		x[i] = math.Sin(float64(i)*0.91) * math.Pow(7, float64(i%5-2))
 	}
 	return x
-}
-
-func readAll(t *testing.T, r stream.Reader, block int) ([]float64, error) {
-	t.Helper()
-	var out []float64
-	buf := make([]float64, block*r.Cols())
-	for {
-		n, err := r.ReadRows(buf)
-		out = append(out, buf[:n*r.Cols()]...)
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return out, err
-		}
-	}
 }
 
 // build makes a file from a raw JSON header and data.
@@ -52,7 +37,7 @@ func both(t *testing.T, b []byte, tensor string, opts ...Option) ([]float64, err
 	if err != nil {
 		return nil, err
 	}
-	x, err := readAll(t, r, 3)
+	x, err := streamtest.ReadBlocks(r, 3)
 	if err != nil {
 		return x, err
 	}
@@ -60,7 +45,7 @@ func both(t *testing.T, b []byte, tensor string, opts ...Option) ([]float64, err
 	require.NoError(t, err)
 	ra, err := f.Reader(tensor)
 	require.NoError(t, err)
-	y, err := readAll(t, ra, 4)
+	y, err := streamtest.ReadBlocks(ra, 4)
 	require.NoError(t, err)
 	require.Equal(t, x, y)
 	assert.Equal(t, r.Rows(), ra.Rows())
@@ -205,7 +190,7 @@ func TestBadFiles(t *testing.T) {
 	require.ErrorIs(t, err, stream.ErrShape)
 	r, err := NewReader(bytes.NewReader(short), "a")
 	require.NoError(t, err)
-	_, err = readAll(t, r, 1)
+	_, err = streamtest.ReadBlocks(r, 1)
 	require.ErrorIs(t, err, io.ErrUnexpectedEOF)
 	// Non-finite values.
 	bad := build(`{"a":{"dtype":"F64","shape":[2,2],"data_offsets":[0,32]}}`, binary.LittleEndian.AppendUint64(make([]byte, 16), math.Float64bits(math.NaN())))

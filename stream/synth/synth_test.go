@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/linstream/linstream/internal/streamtest"
 	"github.com/linstream/linstream/stream"
 )
 
@@ -20,16 +21,9 @@ type gen interface {
 
 func readAll(t *testing.T, r stream.Reader) []float64 {
 	t.Helper()
-	var out []float64
-	buf := make([]float64, 7*r.Cols())
-	for {
-		n, err := r.ReadRows(buf)
-		out = append(out, buf[:n*r.Cols()]...)
-		if err == io.EOF {
-			return out
-		}
-		require.NoError(t, err)
-	}
+	x, err := streamtest.ReadBlocks(r, 7)
+	require.NoError(t, err)
+	return x
 }
 
 func generators(t *testing.T, seed uint64) map[string]gen {
