@@ -100,12 +100,7 @@ func FuzzDelimRead(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := w.WriteRows(rows); err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
+		writeClose(t, w, rows)
 		if len(rows) == 0 {
 			return
 		}
@@ -157,12 +152,7 @@ func FuzzDelimRoundTrip(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := w.WriteRows(vals); err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
+		writeClose(t, w, vals)
 		r, err := delim.NewReader(&buf, delim.AllowNonFinite(), delim.Header(0))
 		if err != nil {
 			t.Fatal(err)

@@ -96,12 +96,7 @@ func FuzzMatfileRoundTrip(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := w.WriteRows(x); err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
+		writeClose(t, w, x)
 		r, err := matfile.NewReader(&buf, name, matfile.AllowNonFinite(), matfile.Cols(cols))
 		if err != nil {
 			t.Fatal(err)

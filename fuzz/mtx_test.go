@@ -105,12 +105,7 @@ func checkMtxRoundTrip(t *testing.T, rows []float64, d int, array bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.WriteRows(rows); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	writeClose(t, w, rows)
 	r, err := mtx.NewReader(&buf)
 	if err != nil {
 		t.Fatalf("array=%v: re-read: %v\n%s", array, err, buf.Bytes())

@@ -66,6 +66,20 @@ func npyFile(major int, dict string, data []byte) []byte {
 	return append(b, data...)
 }
 
+// writeClose writes x to w and closes it, failing the test on any error.
+func writeClose(t *testing.T, w interface {
+	WriteRows([]float64) (int, error)
+	Close() error
+}, x []float64) {
+	t.Helper()
+	if _, err := w.WriteRows(x); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func sameBits(a, b []float64) bool {
 	if len(a) != len(b) {
 		return false
@@ -155,12 +169,7 @@ func FuzzNPYRead(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := w.WriteRows(x); err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
+		writeClose(t, w, x)
 		back, err := npy.NewReader(&buf, npy.AllowNonFinite())
 		if err != nil {
 			t.Fatal(err)
@@ -206,12 +215,7 @@ func FuzzNPYRoundTrip(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := w.WriteRows(x); err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
+		writeClose(t, w, x)
 		r, err := npy.NewReader(&buf, npy.AllowNonFinite())
 		if err != nil {
 			t.Fatal(err)

@@ -133,12 +133,7 @@ func FuzzSafetensorsRoundTrip(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := w.WriteRows(x); err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
+		writeClose(t, w, x)
 		r, err := safetensors.NewReader(&buf, "x", safetensors.AllowNonFinite())
 		if err != nil {
 			t.Fatal(err)
