@@ -7,7 +7,9 @@
 // and stream/safetensors parse their headers and hand the rows to a raw
 // [Reader] (sequential) or [RandomReader] (random access over an
 // io.ReaderAt), so all three report errors and convert element types the
-// same way.
+// same way. Their Writers are thin [HeaderedWriter]s: the header that holds
+// the final row count is written first, patched through io.Seeker or
+// written after spooling, in one place.
 //
 // # Element types
 //
