@@ -524,8 +524,8 @@ def _speed_cell(r):
     """peer time ÷ linstream time, in words."""
     if r is None:
         return "—"
-    if round(r, 2) == 1.0:
-        return "1.00× (even)"
+    if abs(r - 1) < 0.05:
+        return f"{r:.2f}× (≈ even)"
     if r > 1:
         return f"**{r:.2f}×** faster"
     return f"{r:.2f}× — **slower** ({1 / r:.2f}× the time)"
@@ -631,7 +631,7 @@ def report(work):
       "numpy reference.")
     P("- **1 core**: linstream with `GOMAXPROCS=1`, peers with `OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1`. "
       f"**{meta['nproc']} cores**: `GOMAXPROCS` unset, peers with {meta['nproc']} BLAS threads.")
-    P("- Ratios: *speed* = peer time ÷ linstream time (> 1: linstream is faster), by wall time and by CPU time; "
+    P("- Ratios: *speed* = peer time ÷ linstream time (> 1: linstream is faster; within 5 % is called even), by wall time and by CPU time; "
       "*memory* = peer peak RSS ÷ linstream peak RSS. Each linstream run is set against the peer's fastest run "
       "at the same core count over the BLAS settings (the strongest peer); the per-task tables also give the "
       f"ratio against the setting as found ({asfound}). A weaker setting is run only when the strongest took at most "
@@ -797,7 +797,7 @@ def report(work):
                 if not x or not y:
                     return "—"
                 q = x / y
-                return f"{q:.2f}×" + ("" if round(q, 2) == 1 else (" (**slower**)" if q < 1 else " (faster)"))
+                return f"{q:.2f}×" + (" (≈ even)" if abs(q - 1) < 0.05 else (" (**slower**)" if q < 1 else " (faster)"))
             for r in [r for r in krows if r["kernel"] == name or r["kernel"].startswith(name + "(")]:
                 P(f"| {r['kernel']} {r['shape']} | {r['impl']} | {r['threads']} | {_f(r['gflops'], 1)} | "
                   f"{_f(r.get('cpu_gflops'), 1)} | {kcell(r['gflops'], ref and ref['gflops'])} | "
