@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -13,7 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/linstream/linstream/internal/cli"
+	"github.com/linstream/linstream/internal/clitest"
 	"github.com/linstream/linstream/internal/digits"
 	"github.com/linstream/linstream/spectral"
 	"github.com/linstream/linstream/stream"
@@ -22,10 +21,7 @@ import (
 
 // topeig runs the tool in-process.
 func topeig(stdin []byte, args ...string) (code int, stdout, stderr string) {
-	var out, errb bytes.Buffer
-	t := &cli.Tool{Name: "topeig", Stdin: bytes.NewReader(stdin), Stdout: &out, Stderr: &errb}
-	code = t.Run(run, args)
-	return code, out.String(), errb.String()
+	return clitest.Run("topeig", run, stdin, args...)
 }
 
 func exactDigits(t *testing.T) ([]float64, float64) {
@@ -35,12 +31,7 @@ func exactDigits(t *testing.T) ([]float64, float64) {
 }
 
 func writeMatrix(t *testing.T, path string, x []float64, cols int) {
-	t.Helper()
-	w, err := matfile.Create(path, cols)
-	require.NoError(t, err)
-	_, err = w.WriteRows(x)
-	require.NoError(t, err)
-	require.NoError(t, w.Close())
+	clitest.WriteMatrix(t, path, x, cols)
 }
 
 func readVector(t *testing.T, path string) []float64 {
