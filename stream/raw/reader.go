@@ -138,13 +138,17 @@ func (l *layout) check(dst []float64, n int, first int64) (int, error) {
 // option). It reads exactly the bytes it needs, straight into the caller's
 // buffer for little-endian float64, so it does no buffering of its own:
 // give it a buffered source (bufio.Reader, bytes.Reader, a decompressor)
-// when callers read few rows at a time. Errors are sticky.
+// when callers read few rows at a time. From a *bytes.Reader or
+// *bytes.Buffer it reaches the bytes without a copy and copies them into
+// the buffer and checks them for NaN/±Inf in one pass
+// (kernel.CopyFinite). Errors are sticky.
 type Reader struct {
 	layout
 	r        io.Reader
 	declared int64 // -1 unknown
 	row      int64 // rows delivered
 	err      error
+	sink     finiteSink // readFinite's, kept here so it is not allocated per call
 }
 
 // NewReader returns a Reader of rows of cols elements from r. It panics if
@@ -195,8 +199,15 @@ func (r *Reader) ReadRows(dst []float64) (int, error) {
 	}
 	var got int
 	var err error
+	checked := false // the whole rows read are known to be finite
 	if b, ok := r.direct(dst[:want*r.cols]); ok {
-		got, err = io.ReadFull(r.r, b)
+		fused := false
+		if !r.allowNF {
+			got, checked, fused, err = readFinite(&r.sink, r.r, dst[:want*r.cols], b, r.rowBytes)
+		}
+		if !fused {
+			got, err = io.ReadFull(r.r, b)
+		}
 	} else {
 		want = r.chunkRows(want)
 		b := r.buf(want * r.rowBytes)
@@ -216,6 +227,9 @@ func (r *Reader) ReadRows(dst []float64) (int, error) {
 		}
 	default:
 		r.err = fmt.Errorf("raw: reading row %d of %s: %w", r.row+1, r.display(), err)
+	}
+	if checked {
+		return n, r.err
 	}
 	m, cerr := r.check(dst, n, first)
 	if cerr != nil {

@@ -1,0 +1,7 @@
+//go:build !amd64 || purego
+
+package kernel
+
+// copyFiniteBody returns the CopyFinite body of the named implementation:
+// only the generic one exists here.
+func copyFiniteBody(string) func(dst []float64, src []byte) int { return copyFiniteGeneric }
