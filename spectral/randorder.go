@@ -44,8 +44,8 @@ func chunkFor(d int) int { return max(4, min(chunkRows, 2048/d)) }
 //     shift s keeps directions whose rows have not arrived yet alive.
 //
 // Rows are applied in chunks of about 16 KiB (4 to 64 rows) through one
-// kernel.Gemv and one kernel.GemvT per column, heavy rows masked out; each
-// row's squared norm costs one kernel.Dot.
+// kernel.GemmNTNorms (the k products and the squared norm of each row in
+// one read) and one kernel.GemmTN, heavy rows masked out.
 //
 // # Number of rows
 //
@@ -115,11 +115,11 @@ type RandomOrder struct {
 
 	zs, ys, tmp []float64 // k×d: iterates (row i is column i), light sums, scratch
 	zPrev       []float64 // d
-	pbuf        []float64 // chunkRows×k: A·Zᵀ for a run of light rows
+	pbuf        []float64 // chunkRows×k: A·Zᵀ for a chunk of rows
 	nrm         []float64 // chunkRows squared norms
 	chunk       int       // rows classified and applied at a time
 	heavy       []float64 // heavy rows, row-major, one slot each
-	hq          []float64 // scratch: H·z
+	hq          []float64 // one float per slot (no longer read; counted in StateFloats)
 	hnorm       []float64 // squared norm of each slot's row
 	hblock      []int64   // block (r.blocks) in which each slot's row was stored
 	heap        []int32   // slots, a min-heap by squared norm
@@ -248,18 +248,15 @@ func (r *RandomOrder) WriteRows(src []float64) (int, error) {
 		// The chunk ends at the block end or after r.chunk rows.
 		k := int(min(int64(rows-done), int64(r.chunk), r.blockEnd-r.t))
 		chunk := src[done*d : (done+k)*d]
-		nrm := r.nrm[:k]
-		for i := range k {
-			row := chunk[i*d : (i+1)*d]
-			nrm[i] = kernel.Dot(row, row)
-		}
+		nrm, pr := r.nrm[:k], r.pbuf[:k*r.k]
+		kernel.GemmNTNorms(k, r.k, d, chunk, d, r.zs, d, pr, r.k, nrm)
 		// Classify sequentially (the threshold runs with F); heavy rows are
 		// stored and marked with a negative norm, so that one masked pass
 		// applies the light ones.
 		for i := range k {
 			s := nrm[i]
 			if math.IsNaN(s) || math.IsInf(s, 0) {
-				r.applyLight(chunk[:i*d], i, nrm[:i])
+				r.applyLight(chunk[:i*d], i, pr[:i*r.k], nrm[:i])
 				return done + i, nonFiniteRow("RandomOrder", chunk[i*d:(i+1)*d], r.t+1)
 			}
 			r.t++
@@ -275,7 +272,7 @@ func (r *RandomOrder) WriteRows(src []float64) (int, error) {
 				nrm[i] = -1
 			}
 		}
-		r.applyLight(chunk, k, nrm)
+		r.applyLight(chunk, k, pr, nrm)
 		done += k
 		if r.t == r.blockEnd {
 			r.endBlock()
@@ -302,7 +299,9 @@ func (r *RandomOrder) storeHeavy(row []float64, s float64) {
 	}
 	slot := int(r.heap[0])
 	old := r.heavy[slot*d : (slot+1)*d]
-	r.applyLight(old, 1, nil)
+	var p [maxK]float64
+	kernel.GemmNT(1, r.k, d, 1, old, d, r.zs, d, 0, p[:r.k], r.k)
+	r.applyLight(old, 1, p[:r.k], nil)
 	r.evicted++
 	copy(old, row)
 	r.hnorm[slot], r.hblock[slot] = s, int64(r.blocks)
@@ -352,35 +351,25 @@ func nonFiniteRow(who string, x []float64, row int64) error {
 }
 
 // applyLight adds Σ⟨a,z_i⟩a to ys_i, for each column, over the m rows in
-// blk whose entry in mark is not negative (mark nil: all of them): whole
-// chunks go through one Gemv and one GemvT per column, heavy rows masked
-// out of the products.
-func (r *RandomOrder) applyLight(blk []float64, m int, mark []float64) {
+// blk whose entry in mark is not negative (mark nil: all of them), given
+// p = blk·Zᵀ (m×k, row-major): the products of heavy rows are zeroed, then
+// one kernel.GemmTN accumulates Pᵀ·blk into the k rows of ys.
+func (r *RandomOrder) applyLight(blk []float64, m int, p, mark []float64) {
 	if m == 0 {
 		return
 	}
 	d, k := r.d, r.k
 	light := m
-	for _, v := range mark {
+	for j, v := range mark {
 		if v < 0 {
 			light--
+			clear(p[j*k : (j+1)*k])
 		}
 	}
 	if light == 0 {
 		return
 	}
-	for i := range k {
-		p := r.pbuf[i*chunkRows : i*chunkRows+m]
-		kernel.Gemv(m, d, 1, blk, d, r.zs[i*d:(i+1)*d], 0, p)
-		if light < m {
-			for j, v := range mark {
-				if v < 0 {
-					p[j] = 0
-				}
-			}
-		}
-		kernel.GemvT(m, d, 1, blk, d, p, 1, r.ys[i*d:(i+1)*d])
-	}
+	kernel.GemmTN(k, d, m, 1, p, k, blk, d, 1, r.ys, d)
 	r.light += int64(light)
 }
 
@@ -415,10 +404,12 @@ func (r *RandomOrder) step(zs, ys, tmp, zPrev []float64, theta *[maxK]float64, s
 	s := kernel.Dot(col(zs, 0), col(ys, 0)) // the shift, per row of the stream
 	// ys += (HᵀH/t)Z: the heavy rows seen so far.
 	if h := r.nHeavy; h > 0 {
-		hq := r.hq[:h]
-		for i := range k {
-			kernel.Gemv(h, d, 1, r.heavy, d, col(zs, i), 0, hq)
-			kernel.GemvT(h, d, 1/float64(r.t), r.heavy, d, hq, 1, col(ys, i))
+		// In chunks, so that GemmTN finds the rows GemmNT just read in L1.
+		for lo := 0; lo < h; lo += r.chunk {
+			m := min(r.chunk, h-lo)
+			blk, p := r.heavy[lo*d:(lo+m)*d], r.pbuf[:m*k]
+			kernel.GemmNT(m, k, d, 1, blk, d, zs, d, 0, p, k)
+			kernel.GemmTN(k, d, m, 1/float64(r.t), p, k, blk, d, 1, ys, d)
 		}
 	}
 	// Rayleigh–Ritz: M = ZᵀGZ (per row), M = SΘSᵀ.
@@ -521,7 +512,7 @@ func (r *RandomOrder) Result() Result {
 		Passes:    1,
 		HeavyRows: r.nHeavy,
 		// Z, its light sums, the step scratch, z_prev, the chunk scratch,
-		// and the heavy rows with their H·z scratch, norm, block and heap
+		// and the heavy rows with their old H·z scratch, norm, block and heap
 		// entry.
 		StateFloats:  3*k*d + d + chunkRows*(k+1) + r.nHeavy*(d+4),
 		HeavyEvicted: r.evicted,

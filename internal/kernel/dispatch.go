@@ -6,42 +6,45 @@ import "fmt"
 // initialisation, to the best implementation the CPU supports (see
 // dispatch_amd64.go), and changed afterwards only by Use.
 var (
-	dot        = dotGeneric
-	axpy       = axpyGeneric
-	scal       = scalGeneric
-	gemv       = gemvGeneric
-	gemvT      = gemvTGeneric
-	gramUpdate = gramUpdateGeneric
-	gemmNN     = gemmNNGeneric
-	gemmNT     = gemmNTGeneric
-	gemmTN     = gemmTNGeneric
+	dot         = dotGeneric
+	axpy        = axpyGeneric
+	scal        = scalGeneric
+	gemv        = gemvGeneric
+	gemvT       = gemvTGeneric
+	gramUpdate  = gramUpdateGeneric
+	gemmNN      = gemmNNGeneric
+	gemmNT      = gemmNTGeneric
+	gemmTN      = gemmTNGeneric
+	gemmNTNorms = gemmNTNormsGeneric
 )
 
 // bodies is one complete set of kernel bodies.
 type bodies struct {
-	name       string
-	dot        func(x, y []float64) float64
-	axpy       func(alpha float64, x, y []float64)
-	scal       func(alpha float64, x []float64)
-	gemv       func(m, n int, alpha float64, a []float64, lda int, x []float64, beta float64, y []float64)
-	gemvT      func(m, n int, alpha float64, a []float64, lda int, x []float64, beta float64, y []float64)
-	gramUpdate func(b, d int, alpha float64, a []float64, lda int, c []float64, ldc int)
-	gemmNN     func(m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int)
-	gemmNT     func(m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int)
-	gemmTN     func(m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int)
+	name        string
+	dot         func(x, y []float64) float64
+	axpy        func(alpha float64, x, y []float64)
+	scal        func(alpha float64, x []float64)
+	gemv        func(m, n int, alpha float64, a []float64, lda int, x []float64, beta float64, y []float64)
+	gemvT       func(m, n int, alpha float64, a []float64, lda int, x []float64, beta float64, y []float64)
+	gramUpdate  func(b, d int, alpha float64, a []float64, lda int, c []float64, ldc int)
+	gemmNN      func(m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int)
+	gemmNT      func(m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int)
+	gemmTN      func(m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int)
+	gemmNTNorms func(m, n, k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int, nrm []float64)
 }
 
 var genericBodies = bodies{
-	name:       "generic",
-	dot:        dotGeneric,
-	axpy:       axpyGeneric,
-	scal:       scalGeneric,
-	gemv:       gemvGeneric,
-	gemvT:      gemvTGeneric,
-	gramUpdate: gramUpdateGeneric,
-	gemmNN:     gemmNNGeneric,
-	gemmNT:     gemmNTGeneric,
-	gemmTN:     gemmTNGeneric,
+	name:        "generic",
+	dot:         dotGeneric,
+	axpy:        axpyGeneric,
+	scal:        scalGeneric,
+	gemv:        gemvGeneric,
+	gemvT:       gemvTGeneric,
+	gramUpdate:  gramUpdateGeneric,
+	gemmNN:      gemmNNGeneric,
+	gemmNT:      gemmNTGeneric,
+	gemmTN:      gemmTNGeneric,
+	gemmNTNorms: gemmNTNormsGeneric,
 }
 
 // available lists the implementations this CPU runs, best first; the
@@ -56,6 +59,7 @@ func install(b *bodies) {
 	gemv, gemvT = b.gemv, b.gemvT
 	gramUpdate = b.gramUpdate
 	gemmNN, gemmNT, gemmTN = b.gemmNN, b.gemmNT, b.gemmTN
+	gemmNTNorms = b.gemmNTNorms
 	current = b
 }
 

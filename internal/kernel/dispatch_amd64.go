@@ -10,29 +10,31 @@ import "golang.org/x/sys/cpu"
 // here means the instructions are safe to run.
 
 var avx2Bodies = bodies{
-	name:       "avx2",
-	dot:        dotAVX2,
-	axpy:       axpyAVX2,
-	scal:       scalAVX2,
-	gemv:       gemvAVX2,
-	gemvT:      gemvTAVX2,
-	gramUpdate: gramUpdateAVX2,
-	gemmNN:     gemmNNAVX2,
-	gemmNT:     gemmNTAVX2,
-	gemmTN:     gemmTNAVX2,
+	name:        "avx2",
+	dot:         dotAVX2,
+	axpy:        axpyAVX2,
+	scal:        scalAVX2,
+	gemv:        gemvAVX2,
+	gemvT:       gemvTAVX2,
+	gramUpdate:  gramUpdateAVX2,
+	gemmNN:      gemmNNAVX2,
+	gemmNT:      gemmNTAVX2,
+	gemmTN:      gemmTNAVX2,
+	gemmNTNorms: gemmNTNormsGeneric,
 }
 
 var avx512Bodies = bodies{
-	name:       "avx512",
-	dot:        dotAVX512,
-	axpy:       axpyAVX512,
-	scal:       scalAVX512,
-	gemv:       gemvAVX512,
-	gemvT:      gemvTAVX512,
-	gramUpdate: gramUpdateAVX512,
-	gemmNN:     gemmNNAVX512,
-	gemmNT:     gemmNTAVX512,
-	gemmTN:     gemmTNAVX512,
+	name:        "avx512",
+	dot:         dotAVX512,
+	axpy:        axpyAVX512,
+	scal:        scalAVX512,
+	gemv:        gemvAVX512,
+	gemvT:       gemvTAVX512,
+	gramUpdate:  gramUpdateAVX512,
+	gemmNN:      gemmNNAVX512,
+	gemmNT:      gemmNTAVX512,
+	gemmTN:      gemmTNAVX512,
+	gemmNTNorms: gemmNTNormsAVX512,
 }
 
 func init() {
