@@ -89,7 +89,8 @@ func chunkFor(d int) int { return max(4, min(chunkRows, 2048/d)) }
 //
 // # Memory
 //
-// State is (h + O(1))·d floats for h heavy rows held, independent of n.
+// State is (h + O(1))·d floats for h heavy rows held, independent of n
+// (the heavy buffer grows by doubling, so up to 2h rows may be reserved).
 // Since every row of a stream shorter than d·L rows clears the threshold
 // (and, without n, so do the first ≈ d·L/2 rows while N is still small), h
 // is capped: WithMaxHeavy(h), by default max(64, DefaultHeavyFloats/d). A
@@ -288,6 +289,15 @@ func (r *RandomOrder) storeHeavy(row []float64, s float64) {
 	d := r.d
 	if r.nHeavy < r.maxHeavy {
 		slot := r.nHeavy
+		if len(r.heavy)+d > cap(r.heavy) {
+			// Double (append grows large slices by 1.25×, which costs a
+			// first pass over a stream with thousands of heavy rows ~1.5×
+			// its later passes in copies and fresh pages).
+			c := min(max(2*cap(r.heavy), 64*d), r.maxHeavy*d)
+			h := make([]float64, len(r.heavy), c)
+			copy(h, r.heavy)
+			r.heavy = h
+		}
 		r.heavy = append(r.heavy, row...)
 		r.hq = append(r.hq, 0)
 		r.hnorm = append(r.hnorm, s)
