@@ -278,7 +278,7 @@ func gemmNNAVX512(m, n, k int, alpha float64, a []float64, lda int, b []float64,
 // gemmNTAVX512 is gemmNTGeneric through the packed driver and the 8×16 AVX-512
 // tile.
 func gemmNTAVX512(m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	if n <= 4 && k > 0 {
+	if n <= 4 && k > 0 && n*k <= thinMax {
 		gemmNTThinAVX512(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -292,7 +292,7 @@ func gemmNTAVX512(m, n, k int, alpha float64, a []float64, lda int, b []float64,
 // gemmTNAVX512 is gemmTNGeneric through the packed driver and the 8×16 AVX-512
 // tile.
 func gemmTNAVX512(m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	if m <= 4 && k > 0 {
+	if m <= 4 && k > 0 && m*n <= thinMax {
 		gemmTNThinAVX512(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}

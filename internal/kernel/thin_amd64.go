@@ -2,6 +2,11 @@
 
 package kernel
 
+// thinMax bounds the thin operand (B of GemmNT, C of GemmTN) of the thin
+// paths to 256 KiB, so that it stays in L2 while the other operand streams
+// past it; larger shapes take the packed driver, which blocks over k.
+const thinMax = 1 << 15
+
 // dots4pAVX512 sets out[r] = Σ_{c<n} p[r][c]·x[c] for r < 4 (dots4AVX512
 // with rows given by pointers). The caller guarantees that the four rows
 // and x hold n ≥ 1 values each.

@@ -16,7 +16,7 @@ import (
 
 func thinSize(rng *rand.Rand) int {
 	if rng.IntN(4) == 0 {
-		return []int{127, 128, 129, 333, 512}[rng.IntN(5)]
+		return []int{127, 128, 129, 333, 512, 8193}[rng.IntN(6)] // 8193: past thinMax
 	}
 	return pickSize(rng)
 }
