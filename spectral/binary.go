@@ -143,7 +143,7 @@ func (r *RandomOrder) UnmarshalBinary(b []byte) error {
 	copy(nr.zs, zs)
 	copy(nr.ys, ys)
 	copy(nr.zPrev, zPrev)
-	nr.heavy, nr.hq, nr.hnorm, nr.hblock = heavy, make([]float64, nh), hnorm, hblock
+	nr.heavy, nr.hnorm, nr.hblock = heavy, hnorm, hblock
 	nr.heap = make([]int32, nh)
 	for i := range nr.heap {
 		nr.heap[i] = int32(i)

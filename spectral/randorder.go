@@ -120,7 +120,6 @@ type RandomOrder struct {
 	nrm         []float64 // chunkRows squared norms
 	chunk       int       // rows classified and applied at a time
 	heavy       []float64 // heavy rows, row-major, one slot each
-	hq          []float64 // one float per slot (no longer read; counted in StateFloats)
 	hnorm       []float64 // squared norm of each slot's row
 	hblock      []int64   // block (r.blocks) in which each slot's row was stored
 	heap        []int32   // slots, a min-heap by squared norm
@@ -215,7 +214,7 @@ func (r *RandomOrder) Reset() {
 	copy(r.zPrev, r.zs[:r.d])
 	clear(r.ys)
 	r.heavy = r.heavy[:0]
-	r.hq, r.hnorm, r.hblock, r.heap = r.hq[:0], r.hnorm[:0], r.hblock[:0], r.heap[:0]
+	r.hnorm, r.hblock, r.heap = r.hnorm[:0], r.hblock[:0], r.heap[:0]
 	r.nHeavy, r.evicted = 0, 0
 	r.t, r.f = 0, 0
 	r.blocks, r.light, r.blockRows = 0, 0, 0
@@ -299,7 +298,6 @@ func (r *RandomOrder) storeHeavy(row []float64, s float64) {
 			r.heavy = h
 		}
 		r.heavy = append(r.heavy, row...)
-		r.hq = append(r.hq, 0)
 		r.hnorm = append(r.hnorm, s)
 		r.hblock = append(r.hblock, int64(r.blocks))
 		r.heap = append(r.heap, int32(slot))
@@ -524,7 +522,7 @@ func (r *RandomOrder) Result() Result {
 		// Z, its light sums, the step scratch, z_prev, the chunk scratch,
 		// and the heavy rows with their old H·z scratch, norm, block and heap
 		// entry.
-		StateFloats:  3*k*d + d + chunkRows*(k+1) + r.nHeavy*(d+4),
+		StateFloats:  3*k*d + d + chunkRows*(k+1) + r.nHeavy*(d+3),
 		HeavyEvicted: r.evicted,
 		Value:        math.NaN(),
 		Residual:     math.NaN(),
