@@ -679,7 +679,13 @@ def report(work):
                 lines.append(f"- **{name} {ours['shape']}**, one thread: linstream {ours['gflops']:.1f} GFLOPS "
                              f"({ours.get('cpu_gflops') or 0:.1f} per CPU-second), OpenBLAS {ob['impl'].split(' (')[0].replace('OpenBLAS ', '')} "
                              f"{ob['gflops']:.1f} ({ob.get('cpu_gflops') or 0:.1f}): **{ours['gflops'] / ob['gflops']:.2f}×** OpenBLAS"
-                             + (f"; gonum {gon['gflops']:.1f}: **{ours['gflops'] / gon['gflops']:.1f}×** gonum" if gon else "") + ".")
+                             + (f" (**{ours['cpu_gflops'] / ob['cpu_gflops']:.2f}×** per CPU-second)" if ours.get("cpu_gflops") and ob.get("cpu_gflops") else "")
+                             + (f"; gonum {gon['gflops']:.1f} ({gon.get('cpu_gflops') or 0:.1f}): **{ours['gflops'] / gon['gflops']:.1f}×** gonum"
+                                + (f" ({ours['cpu_gflops'] / gon['cpu_gflops']:.1f}× per CPU-second)" if ours.get("cpu_gflops") and gon.get("cpu_gflops") else "")
+                                if gon else "") + ".")
+        if lines:
+            lines.append("- The machine was shared: where GFLOPS (wall) and the per-CPU-second figure differ, the process was "
+                         "descheduled during the loop, and the per-CPU-second ratio is the one to trust.")
         if lines:
             P("Kernels (details in the last section):")
             P()
