@@ -3,7 +3,6 @@ package bench
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"sync"
 	"testing"
 
@@ -15,32 +14,6 @@ import (
 	"github.com/linstream/linstream/spectral"
 	"github.com/linstream/linstream/stream"
 )
-
-// spectralData returns the peer comparison's matrix shape for the top
-// eigenvector: n×d of rank 20 plus noise, A = X·diag(s)·W + 0.5·E with
-// X (n×20), W (20×d), E standard Gaussian and s_i = 10/√(i+1), so
-// λ₁/λ₂ ≈ 2 — the same recipe as bench/peers' rank-20 matrix.
-func spectralData(n, d int) []float64 {
-	rng := rand.New(rand.NewPCG(1, 20))
-	const r = 20
-	x := make([]float64, n*r)
-	for i := range x {
-		x[i] = rng.NormFloat64()
-	}
-	w := make([]float64, r*d)
-	for i := range r {
-		s := 10 / math.Sqrt(float64(i+1))
-		for j := range d {
-			w[i*d+j] = s * rng.NormFloat64()
-		}
-	}
-	a := make([]float64, n*d)
-	for i := range a {
-		a[i] = 0.5 * rng.NormFloat64()
-	}
-	kernel.GemmNN(n, d, r, 1, x, r, w, d, 1, a, d)
-	return a
-}
 
 type spectralCase struct {
 	a     []float64
@@ -54,7 +27,7 @@ func cachedSpectral(b *testing.B, n, d int) spectralCase {
 	if v, ok := spectralCache.Load(key); ok {
 		return v.(spectralCase)
 	}
-	a := spectralData(n, d)
+	a := lowrankData(n, d, 1) // λ₁/λ₂ ≈ 2
 	res, err := spectral.Lanczos(stream.NewSliceReader(a, d), spectral.WithTolerance(1e-12))
 	if err != nil {
 		b.Fatal(err)
