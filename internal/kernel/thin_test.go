@@ -108,16 +108,15 @@ func TestGemmThinPanicsAndAllocs(t *testing.T) {
 		z[i] = randVal(rng)
 	}
 	forEachImpl(t, func(t *testing.T, impl string) {
-		runs := 20
 		if racecheck.Enabled {
-			runs = 2
+			t.Skip("sync.Pool drops scratch at random under the race detector")
 		}
 		for name, f := range map[string]func(){
 			"GemmNTNorms": func() { GemmNTNorms(b, 3, d, a, d, z, d, p, 3, nrm) },
 			"GemmNT thin": func() { GemmNT(b, 3, d, 1, a, d, z, d, 0, p, 3) },
 			"GemmTN thin": func() { GemmTN(3, d, b, 1, p, 3, a, d, 1, z, d) },
 		} {
-			assert.Zero(t, testing.AllocsPerRun(runs, f), name)
+			assert.Zero(t, testing.AllocsPerRun(20, f), name)
 		}
 	})
 }
