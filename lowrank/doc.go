@@ -32,7 +32,10 @@
 //     [stream.Rewinder]: each pass applies AᵀA to a d×(r+p) panel block by
 //     block (Y_b = A_b Ω, Z += A_bᵀ Y_b), so q power steps cost q+1 passes;
 //     the panel is re-orthonormalized (classical Gram–Schmidt twice) after
-//     every pass.
+//     every pass. [WithKrylov] makes it block Krylov iteration instead: every
+//     block of the passes stays in one orthonormal basis and Rayleigh–Ritz
+//     runs on all of it, which needs far fewer passes on smooth spectra (the
+//     default of the principal-weight functions).
 //   - [FromSketch] reads the approximation off a Frequent Directions sketch
 //     (package sketch) and carries the sketch's bound Δ ≥ ‖AᵀA − BᵀB‖₂.
 //

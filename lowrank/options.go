@@ -69,6 +69,7 @@ type config struct {
 	nfTol      float64
 	nfMaxIter  int
 	residTol   float64 // > 0: randomized adaptive schedule by residuals
+	krylov     int     // randomized route: 0 default, 1 block Krylov, -1 subspace iteration
 }
 
 // Defaults.
@@ -145,6 +146,27 @@ func WithPowerIters(q int) Option {
 			return invalid("power iterations %d < 0", q)
 		}
 		c.powerIters = q
+		return nil
+	}
+}
+
+// WithKrylov chooses, for the randomized route, block Krylov iteration
+// (true) or subspace iteration (false). Block Krylov (Musco & Musco 2015)
+// keeps every block Q, QAᵀA, Q(AᵀA)², … of the passes in one orthonormal
+// basis, up to 8 blocks of r+p vectors (then it restarts from the Ritz
+// vectors), and does Rayleigh–Ritz on all of it: the r-th singular vector
+// converges at a rate set by the gap between σ_r and σ_{r+p+r}, not σ_r and
+// σ_{r+p+1} as in subspace iteration, so on smooth spectra it needs far
+// fewer passes, for 8·(r+p)·d more floats of memory. The number of passes
+// follows the same schedules (WithPowerIters: q+1 passes). The default is
+// subspace iteration for Truncate and Randomized, block Krylov for the
+// principal-weight functions.
+func WithKrylov(on bool) Option {
+	return func(c *config) error {
+		c.krylov = -1
+		if on {
+			c.krylov = 1
+		}
 		return nil
 	}
 }

@@ -132,12 +132,15 @@ func (p *PrincipalResult) MaskBytes(dst []uint8) []uint8 {
 // W_r comes from Truncate (options pass through; by default the exact SVD
 // for small matrices, the Gram route for tall or wide ones up to 2048 on the
 // thin side, the randomized route otherwise). On the randomized route,
-// unless WithPowerIters fixes q, it runs Chebyshev-filtered subspace
-// iteration (one pass per application of WᵀW) until every top-r Ritz pair
-// has residual ‖WᵀW v − θ v‖ ≤ 1e-9·σ̃_1², for at most 30 passes
-// (Truncation.Converged reports which): a mask depends on single entries of
-// W_r near the threshold, so the subspace must have converged, not just the
-// error. w is not modified or retained. Memory is the
+// unless WithPowerIters fixes q, it runs block Krylov iteration (WithKrylov;
+// WithKrylov(false) gives Chebyshev-filtered subspace iteration; one pass
+// per application of WᵀW) until every top-r Ritz pair has residual
+// ‖WᵀW v − θ v‖ ≤ 1e-9·σ̃_1², for at most 30 passes (Truncation.Converged
+// reports which): a mask depends on single entries of W_r near the
+// threshold, so the subspace must have converged, not just the error. When
+// σ_r ≈ σ_{r+1} (Truncation.Unique false) W_r is not unique and the mask is
+// that of one of the best rank-r approximations, not necessarily the one
+// another solver returns. w is not modified or retained. Memory is the
 // truncation's plus O(K) for the selection.
 //
 // It panics if rank < 1 or len(w) != m·n; an invalid budget returns an
@@ -256,6 +259,9 @@ func PrincipalWeightsStream(src stream.Rewinder, rank int, budget Budget, opts .
 // the threshold, so the subspace must have converged, not just the error.
 func residualSchedule(c *config) error {
 	c.residTol = principalResidTol
+	if c.krylov == 0 {
+		c.krylov = 1
+	}
 	return nil
 }
 

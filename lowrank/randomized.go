@@ -25,6 +25,11 @@ import (
 // WithU(true) one more pass computes U = A V Σ⁻¹ (rows×r memory);
 // otherwise the sign rule is applied to V. Memory: O(d·k + blockRows·d).
 //
+// WithKrylov(true) replaces the subspace iteration by block Krylov
+// iteration (see WithKrylov and krylov.go): the same passes, each block kept
+// in one orthonormal basis of up to 8k vectors (16·k·d more floats), and
+// Rayleigh–Ritz on the whole basis after every pass.
+//
 // Guarantee (HMT Thm 10.5–10.7, expectation over Ω, for p ≥ 2): the
 // returned error obeys E‖A − A V Vᵀ‖_F ≤ (1 + r/(p−1))^{1/2}·(Σ_{i>r}σ_i²)^{1/2}
 // already with q = 0, and power steps drive the factor towards 1 at a rate
@@ -59,9 +64,10 @@ func Randomized(src stream.Rewinder, r int, opts ...Option) (*Result, error) {
 const adaptiveTol = 1e-3
 
 // The residual schedule (principal weights, where individual entries of
-// W_r matter, not just the error) runs Chebyshev-filtered subspace
-// iteration, one pass per application of AᵀA, until every top-r Ritz pair
-// has ‖AᵀA v − θ v‖ ≤ principalResidTol·θ_1, or for maxResidualPasses.
+// W_r matter, not just the error) runs block Krylov or Chebyshev-filtered
+// subspace iteration, one pass per application of AᵀA, until every top-r
+// Ritz pair has ‖AᵀA v − θ v‖ ≤ principalResidTol·θ_1, or for
+// maxResidualPasses.
 const (
 	principalResidTol = 1e-9
 	maxResidualPasses = 30
@@ -83,6 +89,9 @@ func randomized(src source, r int, cfg *config) (*Result, error) {
 	var n int64 = -1
 	var frob float64
 	passes := 0
+	// keepY, when set, sees every block Y_b = A_b Xᵀ of a pass (rows
+	// row…row+nb−1).
+	var keepY func(row int64, nb int, yb []float64)
 	// pass computes z = x·AᵀA (rows A ᵀA x_i) in one pass over the data.
 	pass := func(x, z []float64) error {
 		clear(z)
@@ -91,6 +100,9 @@ func randomized(src source, r int, cfg *config) (*Result, error) {
 		err := src.pass(func(nb int, blk []float64) error {
 			yb := y[:nb*k]
 			kernel.GemmNT(nb, k, d, 1, blk, d, x, d, 0, yb, k)
+			if keepY != nil {
+				keepY(rows, nb, yb)
+			}
 			kernel.GemmTN(k, d, nb, 1, yb, k, blk, d, 1, z, d)
 			if n < 0 {
 				ss += kernel.Dot(blk, blk)
@@ -118,6 +130,17 @@ func randomized(src source, r int, cfg *config) (*Result, error) {
 	maxPasses := cfg.powerIters + 1
 	if cfg.powerIters < 0 {
 		maxPasses = maxAdaptivePower + 1
+	}
+	if cfg.krylov > 0 && 2*k <= d {
+		// (With d < 2k a second block does not fit: subspace iteration.)
+		kr := newKrylov(k, d, r, rng)
+		if ms, ok := src.(*memSource); ok {
+			// In memory, keep A·Kᵀ (rows×basis floats) so that U = A V Σ⁻¹
+			// needs no pass of its own.
+			kr.keepY(ms.rows)
+			keepY = kr.storeY
+		}
+		return randomizedKrylov(kr, pass, qt, r, d, cfg, func() (int64, float64, int) { return n, frob, passes })
 	}
 	if cfg.powerIters < 0 && cfg.residTol > 0 {
 		// Residual schedule: Chebyshev-filtered subspace iteration, one
@@ -158,5 +181,57 @@ func randomized(src source, r int, cfg *config) (*Result, error) {
 	r = int(min(int64(r), min(int64(d), n)))
 	res := fromRitz(rz, r, n, d, frob, cfg)
 	res.Method, res.Passes, res.Iterations, res.Converged = MethodRandomized, passes, passes, true
+	return res, nil
+}
+
+// randomizedKrylov runs the randomized route by block Krylov iteration from
+// the orthonormal start qt, on the schedule cfg asks for (fixed, error- or
+// residual-driven; see WithPowerIters and PrincipalWeights). state reports
+// the rows, ‖A‖²_F and passes seen so far. When kr keeps A·Kᵀ the result
+// carries U (signs not yet fixed).
+func randomizedKrylov(kr *krylov, pass func(x, z []float64) error, qt []float64, r, d int, cfg *config, state func() (int64, float64, int)) (*Result, error) {
+	k := kr.b
+	maxApply := cfg.powerIters + 1
+	switch {
+	case cfg.powerIters >= 0:
+	case cfg.residTol > 0:
+		maxApply = maxResidualPasses
+	default:
+		maxApply = maxAdaptivePower + 1
+	}
+	prev := math.Inf(-1)
+	done := func(rz *ritz) bool {
+		n, frob, passes := state()
+		rr := int(min(int64(min(r, k)), n))
+		switch {
+		case cfg.powerIters >= 0:
+			return false
+		case cfg.residTol > 0:
+			lim := cfg.residTol * rz.theta[0]
+			for i := range rr {
+				if rz.res[i] > lim {
+					return false
+				}
+			}
+			return true
+		}
+		var captured float64
+		for i := range rr {
+			captured += rz.theta[i]
+		}
+		stop := passes >= 2 && captured-prev <= adaptiveTol*max(frob-captured, 0)
+		prev = captured
+		return stop
+	}
+	converged, err := kr.run(pass, qt, maxApply, done)
+	if err != nil {
+		return nil, err
+	}
+	n, frob, passes := state()
+	r = int(min(int64(r), min(int64(d), n)))
+	res := fromRitz(kr.rz, r, n, d, frob, cfg)
+	res.Method, res.Passes, res.Iterations = MethodRandomized, passes, kr.extractions
+	res.Converged = converged || cfg.residTol == 0 || cfg.powerIters >= 0
+	res.U = kr.leftVectors(res.Sigma)
 	return res, nil
 }

@@ -56,9 +56,11 @@ type Result struct {
 	SignsFrom byte
 	// Passes counts passes over the data: 1 for the SVD, Gram and sketch
 	// routes, q+1 for the randomized one, and one more when U was computed
-	// by the iterative routes (Truncate always does; streams with WithU).
+	// by the iterative routes (Truncate always does, except on block Krylov
+	// in memory; streams with WithU).
 	Passes int
-	// Iterations counts subspace iterations (0 on the SVD route).
+	// Iterations counts subspace iterations, or Rayleigh–Ritz extractions
+	// of block Krylov (0 on the SVD route).
 	Iterations int
 	// Residual is max_{i≤Rank} ‖AᵀA v_i − σ_i² v_i‖ / σ_1² on the iterative
 	// routes (0 on the SVD route).

@@ -26,8 +26,9 @@ const eps = 0x1p-52
 // forming its Gram matrix). WithMethod forces MethodSVD,
 // MethodGram or MethodRandomized. The iterative routes work on a transposed
 // copy of a wide matrix (one more n·d floats). U is always computed (one
-// more memory-bound pass, A·V·Σ⁻¹, on the iterative routes); signs follow
-// the U rule (see CanonicalSigns).
+// more memory-bound pass, A·V·Σ⁻¹, on the iterative routes, except block
+// Krylov, which keeps A·Kᵀ for its basis K and needs no pass for it); signs
+// follow the U rule (see CanonicalSigns).
 //
 // It panics if r < 1, rows < 0, cols < 1 or len(a) != rows·cols. It returns
 // an error wrapping stream.ErrEmpty when rows == 0, stream.ErrNonFinite
@@ -92,8 +93,11 @@ func Truncate(a []float64, rows, cols, r int, opts ...Option) (*Result, error) {
 	// U = A V Σ⁻¹ of the matrix the route saw (memory-bound: about as
 	// long as reading A once).
 	k := res.Rank
-	u := make([]float64, n*k)
-	if k > 0 {
+	u := res.U // the Krylov iteration in memory has it already
+	if u == nil {
+		u = make([]float64, n*k)
+	}
+	if k > 0 && res.U == nil {
 		vt := make([]float64, k*d) // rows v_i/σ_i
 		for i := range d {
 			for j := range k {
