@@ -284,3 +284,80 @@ func TestPrincipalWeightsFlatSpectrum(t *testing.T) {
 	// needs fewer passes than its cap.
 	assert.Less(t, p.Truncation.Passes, maxResidualPasses+1)
 }
+
+// TestSortIndices: both paths (bitmap for dense selections, sort for
+// sparse ones) give the ascending order.
+func TestSortIndices(t *testing.T) {
+	rng := testRand(12)
+	for _, c := range []struct{ mn, k int }{{1000, 900}, {1000, 10}, {64, 64}, {65, 1}, {1 << 16, 100}, {1 << 16, 5000}, {7, 0}} {
+		perm := rng.Perm(c.mn)[:c.k]
+		got := slices.Clone(perm)
+		sortIndices(got, c.mn)
+		want := slices.Clone(perm)
+		slices.Sort(want)
+		assert.Equal(t, want, got, "mn %d k %d", c.mn, c.k)
+	}
+}
+
+// TestPrincipalWeightsSampleFloor: on matrices large enough for the
+// sampled floor (≥ 2²⁰ entries) the mask is still exactly the top K of the
+// returned W_r — also when the sampled rows are the heavy ones, so the
+// floor lies above the K-th value and the selection must run again.
+func TestPrincipalWeightsSampleFloor(t *testing.T) {
+	m, n, r := 1100, 1000, 3
+	rng := testRand(21)
+	s := min(m, DefaultBlockRows, max(16, (1<<18)/n))
+	sampled := map[int]bool{}
+	for i := range s {
+		sampled[i*m/s] = true
+	}
+	for _, heavy := range []bool{false, true} {
+		x, y := randMatrix(m, r, rng), randMatrix(r, n, rng)
+		if heavy {
+			for i := range m {
+				if sampled[i] {
+					for j := range r {
+						x[i*r+j] *= 30
+					}
+				}
+			}
+		}
+		w := make([]float64, m*n)
+		for i := range m {
+			for j := range n {
+				var v float64
+				for l := range r {
+					v += x[i*r+l] * y[l*n+j]
+				}
+				w[i*n+j] = v + 1e-3*rng.NormFloat64()
+			}
+		}
+		kk := 40000
+		p, err := PrincipalWeights(w, m, n, r, CountBudget(kk))
+		require.NoError(t, err)
+		tr := p.Truncation
+		require.NotNil(t, tr.U)
+		wr := make([]float64, m*n)
+		for i := range m {
+			for j := range n {
+				var v float64
+				for l := range tr.Rank {
+					v += tr.U[i*tr.Rank+l] * tr.Sigma[l] * tr.V[j*tr.Rank+l]
+				}
+				wr[i*n+j] = v
+			}
+		}
+		want, margin := topK(wr, kk)
+		require.Greater(t, margin, 1e-12)
+		assert.Equal(t, want, p.Indices, "heavy sampled rows %v", heavy)
+		var above int
+		for i, v := range wr {
+			if sampled[i/n] && math.Abs(v) >= p.Threshold {
+				above++
+			}
+		}
+		if heavy {
+			assert.Greater(t, above, kk*s/m*2, "the sampled rows really are heavy")
+		}
+	}
+}

