@@ -44,7 +44,9 @@ type Oja struct {
 	d   int
 
 	z, w, snapCur, snapPrev []float64
-	nz2, nw2, zw            float64 // ‖z‖², ‖w‖², ⟨z, w⟩, updated per row
+	nz2, nw2, zw            float64    // ‖z‖², ‖w‖², ⟨z, w⟩, updated per row
+	pq, e                   [2]float64 // per-row scratch: ⟨a,z⟩ ⟨a,w⟩, and the steps
+	nrm                     [1]float64 // per-row scratch: ‖a‖²
 
 	t, sinceNorm int64
 	f            float64 // Σ‖a‖²
@@ -156,11 +158,13 @@ func (o *Oja) WriteRows(src []float64) (int, error) {
 	}
 	rows := len(src) / d
 	z, w := o.z, o.w
+	zw := o.z[:2*d] // z and w are adjacent: the 2×d block [z; w]
+	pq, e, nrm := o.pq[:], o.e[:], o.nrm[:]
 	for i := range rows {
 		a := src[i*d : (i+1)*d]
-		s := kernel.Dot(a, a)
-		p := kernel.Dot(a, z)
-		q := kernel.Dot(a, w)
+		// ⟨a,z⟩, ⟨a,w⟩ and ‖a‖² in one read of the row.
+		kernel.GemmNTNorms(1, 2, d, a, d, zw, d, pq, 2, nrm)
+		s, p, q := nrm[0], pq[0], pq[1]
 		if math.IsNaN(s+p+q) || math.IsInf(s+p+q, 0) {
 			return i, nonFiniteRow("Oja", a, o.t+1)
 		}
@@ -183,8 +187,9 @@ func (o *Oja) WriteRows(src []float64) (int, error) {
 				stepTo(w, a, eq, s)
 				o.normalize()
 			} else {
-				kernel.Axpy(ep, a, z)
-				kernel.Axpy(eq, a, w)
+				// z += ep·a and w += eq·a in one read of the row.
+				e[0], e[1] = ep, eq
+				kernel.GemmTN(2, d, 1, 1, e, 2, a, d, 1, zw, d)
 				o.nz2 += ep * (2*p + ep*s)
 				o.nw2 += eq * (2*q + eq*s)
 				o.zw += ep*q + eq*p + ep*eq*s
