@@ -2,11 +2,13 @@ package lowrank
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/linstream/linstream/internal/kernel"
 	"github.com/linstream/linstream/stream"
 )
 
@@ -218,4 +220,59 @@ func TestPrincipalWeightsTie(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestKrylovOrthoAgainst: a new block whose rows differ in length by 10¹²,
+// lie mostly in the basis, or repeat each other comes out orthonormal and
+// orthogonal to the basis to working precision (Cholesky QR where it is
+// safe, Gram–Schmidt where it is not).
+func TestKrylovOrthoAgainst(t *testing.T) {
+	b, d := 6, 50
+	rng := testRand(31)
+	for _, kind := range []string{"scaled", "nearly in K", "repeated rows"} {
+		k := newKrylov(b, d, b, rng)
+		copy(k.basis, randOrthoRows(2*b, d, rng))
+		k.dim = 2 * b
+		x := randMatrix(b, d, rng)
+		switch kind {
+		case "scaled":
+			for i := range b {
+				kernel.Scal(math.Pow(10, float64(2*i)), x[i*d:(i+1)*d])
+			}
+		case "nearly in K":
+			for i := range b {
+				row := x[i*d : (i+1)*d]
+				kernel.Scal(1e-9, row)
+				kernel.Axpy(1, k.basis[i*d:(i+1)*d], row)
+			}
+		case "repeated rows":
+			copy(x[d:2*d], x[:d])
+		}
+		k.orthoAgainst(x)
+		all := append(append([]float64{}, k.basis[:2*b*d]...), x...)
+		for i := range 3 * b {
+			for j := range 3 * b {
+				var dot float64
+				for c := range d {
+					dot += all[i*d+c] * all[j*d+c]
+				}
+				want := 0.0
+				if i == j {
+					want = 1
+				}
+				assert.InDelta(t, want, dot, 1e-13, "%s: row %d · row %d", kind, i, j)
+			}
+		}
+	}
+}
+
+func randOrthoRows(k, d int, rng *rand.Rand) []float64 {
+	q := randOrtho(d, k, rng) // d×k, orthonormal columns
+	out := make([]float64, k*d)
+	for i := range k {
+		for j := range d {
+			out[i*d+j] = q[j*k+i]
+		}
+	}
+	return out
 }
