@@ -72,7 +72,7 @@ func NormalFormFactors(p []float64, m int, q []float64, n, h, r int, opts ...Opt
 	kernel.GemmNT(h, h, h, 1, t1, h, t2, h, 0, core, h)
 	var svd mat.SVD
 	if !svd.Factorize(mat.NewDense(h, h, core), mat.SVDThin) {
-		return nil, fmt.Errorf("lowrank: SVD of the %d×%d core failed: %w", h, h, ErrNoConvergence)
+		return nil, fmt.Errorf("%w: SVD of the %d×%d core failed", ErrNoConvergence, h, h)
 	}
 	s := svd.Values(nil)
 	var cu, cv mat.Dense

@@ -189,8 +189,8 @@ func backfit(s []float64, mask []bool, m, n int, cfg *config, nf *NormalFormResu
 			break
 		}
 		if sweeps >= cfg.nfMaxIter {
-			return fmt.Errorf("lowrank: normal form: backfitting moved a row field by %.3g (> %.3g) after %d sweeps: %w",
-				moved, lim, sweeps, ErrNoConvergence)
+			return fmt.Errorf("%w: normal form: backfitting moved a row field by %.3g (> %.3g) after %d sweeps",
+				ErrNoConvergence, moved, lim, sweeps)
 		}
 		sweeps++
 		// Column step: b_j = mean_{i∈Ω^j}(S_ij − μ − a_i).

@@ -161,7 +161,7 @@ func randomized(src source, r int, cfg *config) (*Result, error) {
 			return nil, err
 		}
 		if !rz.extract(qt, zt) {
-			return nil, fmt.Errorf("lowrank: Rayleigh–Ritz eigenproblem of order %d failed: %w", k, ErrNoConvergence)
+			return nil, fmt.Errorf("%w: Rayleigh–Ritz eigenproblem of order %d failed", ErrNoConvergence, k)
 		}
 		rr := min(int(min(int64(r), n)), k)
 		if passes >= maxPasses {

@@ -50,7 +50,7 @@ func FromSketch(fd *sketch.FrequentDirections, r int, opts ...Option) (*Result, 
 	if l > 0 {
 		var svd mat.SVD
 		if !svd.Factorize(mat.NewDense(l, d, fd.Sketch(nil)), mat.SVDThin) {
-			return nil, fmt.Errorf("lowrank: SVD of the %d×%d sketch failed: %w", l, d, ErrNoConvergence)
+			return nil, fmt.Errorf("%w: SVD of the %d×%d sketch failed", ErrNoConvergence, l, d)
 		}
 		s = svd.Values(nil)
 		svd.VTo(&vv)

@@ -60,7 +60,7 @@ func (s *readerSource) pass(f func(b int, blk []float64) error) error {
 	if s.passes > 0 {
 		rw, ok := s.r.(stream.Rewinder)
 		if !ok {
-			return fmt.Errorf("lowrank: pass %d needs a stream.Rewinder: %w", s.passes+1, ErrInvalidOption)
+			return invalid("pass %d needs a stream.Rewinder", s.passes+1)
 		}
 		if err := rw.Rewind(); err != nil {
 			return fmt.Errorf("lowrank: rewind before pass %d: %w", s.passes+1, err)

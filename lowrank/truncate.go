@@ -143,7 +143,7 @@ func checkFinite(a []float64, cols int) error {
 func svdTruncate(a []float64, rows, cols, r int, cfg *config) (*Result, error) {
 	var svd mat.SVD
 	if !svd.Factorize(mat.NewDense(rows, cols, a), mat.SVDThin) {
-		return nil, fmt.Errorf("lowrank: dense SVD of %d×%d failed: %w", rows, cols, ErrNoConvergence)
+		return nil, fmt.Errorf("%w: dense SVD of %d×%d failed", ErrNoConvergence, rows, cols)
 	}
 	s := svd.Values(nil)
 	small := len(s)
@@ -368,7 +368,7 @@ func gramEig(g []float64, d, r int, cfg *config) (*ritz, int, bool, error) {
 	if d <= 4*k {
 		rz := newRitz(d, d)
 		if !symEig(g, d, rz.theta, rz.w) {
-			return nil, 0, false, fmt.Errorf("lowrank: eigenproblem of order %d failed: %w", d, ErrNoConvergence)
+			return nil, 0, false, fmt.Errorf("%w: eigenproblem of order %d failed", ErrNoConvergence, d)
 		}
 		for i := range d {
 			for j := range d {
@@ -434,7 +434,7 @@ func (f *filtered) run(apply func(x, z []float64) error, x []float64, r int, tol
 		f.applied++
 		f.iters++
 		if !rz.extract(x, f.z) {
-			return false, fmt.Errorf("lowrank: Rayleigh–Ritz eigenproblem of order %d failed: %w", k, ErrNoConvergence)
+			return false, fmt.Errorf("%w: Rayleigh–Ritz eigenproblem of order %d failed", ErrNoConvergence, k)
 		}
 		converged := true
 		lim := tol * rz.theta[0]

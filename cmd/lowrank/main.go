@@ -2,7 +2,7 @@
 // matrix (Eckart–Young), or the rank-r normal form of a score matrix, and
 // reports its error with the evidence behind it.
 //
-//	lowrank -rank r [-method auto|exact|gram|randomized|fd] [-normal-form]
+//	lowrank -rank r [-method auto|exact|gram|randomized|fd] [-normal-form [-mask M.npy]]
 //	        [-o factors.safetensors] [-json] [-oversample p] [-power q]
 //	        [-ell L] [-seed S] [-no-u] [FILE]
 //
@@ -24,7 +24,12 @@
 // U needs one more pass over a file (skip it with -no-u); from a pipe, U is
 // written only by -method exact. -normal-form loads the m×n score matrix and
 // splits it into μ + row field + column field + the rank-r interaction
-// Q·Kᵀ (Q = U_r Σ_r^{1/2}, K = V_r Σ_r^{1/2}).
+// Q·Kᵀ (Q = U_r Σ_r^{1/2}, K = V_r Σ_r^{1/2}). With -mask M.npy only the
+// addressable entries count: M is an m×n .npy of '|u1' or '|b1' (bool)
+// values, 1 where the entry of the score matrix is observed and 0 where it
+// is not (its value, even NaN, is then ignored); the fields come from
+// alternating row/column centring over the addressable entries (see
+// lowrank.NormalForm and WithMask).
 //
 // -o writes the factors as float64 safetensors: U (rows×r, when computed),
 // S (r), V (cols×r); with -normal-form mu (1), row_field (m), col_field (n),
@@ -34,6 +39,7 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -47,10 +53,12 @@ import (
 	"github.com/linstream/linstream/sketch"
 	"github.com/linstream/linstream/stream"
 	"github.com/linstream/linstream/stream/matfile"
+	"github.com/linstream/linstream/stream/npy"
+	"github.com/linstream/linstream/stream/raw"
 	"github.com/linstream/linstream/stream/safetensors"
 )
 
-const usage = `-rank r [-method auto|exact|gram|randomized|fd] [-normal-form]
+const usage = `-rank r [-method auto|exact|gram|randomized|fd] [-normal-form [-mask M.npy]]
        [-o factors.safetensors] [-json] [-oversample p] [-power q] [-ell L]
        [-seed S] [-tensor NAME] [-no-u] [FILE]`
 
@@ -58,7 +66,7 @@ func main() { cli.Main(cli.New("lowrank"), run) }
 
 type options struct {
 	rank, oversample, power, ell int
-	method, out, tensor          string
+	method, out, tensor, mask    string
 	normal, js, noU              bool
 	seed                         uint64
 }
@@ -97,12 +105,43 @@ type report struct {
 	Interaction *float64  `json:"interaction_energy,omitempty"`
 }
 
+// run is the tool; errors from package lowrank lose their own "lowrank: "
+// prefix, which the tool's name already prints ("lowrank: lowrank: …"
+// otherwise).
 func run(t *cli.Tool, args []string) error {
+	return trimPrefix(lowrankTool(t, args))
+}
+
+// prefixTrimmed is an error printed without the package prefix it starts
+// with; errors.Is and errors.As still see the original.
+type prefixTrimmed struct {
+	msg string
+	err error
+}
+
+func (e *prefixTrimmed) Error() string { return e.msg }
+func (e *prefixTrimmed) Unwrap() error { return e.err }
+
+func trimPrefix(err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, usage := err.(*cli.UsageError); usage {
+		return err
+	}
+	if msg, ok := strings.CutPrefix(err.Error(), "lowrank: "); ok {
+		return &prefixTrimmed{msg: msg, err: err}
+	}
+	return err
+}
+
+func lowrankTool(t *cli.Tool, args []string) error {
 	var o options
 	fs := t.FlagSet(usage)
 	fs.IntVar(&o.rank, "rank", 0, "target rank r ≥ 1 (required)")
 	fs.StringVar(&o.method, "method", "auto", "auto, exact, gram, randomized or fd")
 	fs.BoolVar(&o.normal, "normal-form", false, "rank-r normal form of a score matrix: μ, row and column fields, balanced factors Q, K")
+	fs.StringVar(&o.mask, "mask", "", "-normal-form: m×n .npy (|u1 or bool) of the addressable entries, 1 = addressable")
 	fs.StringVar(&o.out, "o", "", "write the factors to `file` (safetensors; - for standard output)")
 	fs.BoolVar(&o.js, "json", false, "print one JSON object")
 	fs.IntVar(&o.oversample, "oversample", lowrank.DefaultOversample, "oversampling p of the iterative routes")
@@ -134,6 +173,9 @@ func run(t *cli.Tool, args []string) error {
 	if o.ell <= o.rank {
 		return cli.Usagef("-ell %d: expected more than -rank %d", o.ell, o.rank)
 	}
+	if o.mask != "" && !o.normal {
+		return cli.Usagef("-mask %s: the mask of addressable entries is for -normal-form", o.mask)
+	}
 	if o.normal && o.method != "auto" && o.method != "exact" {
 		return cli.Usagef("-normal-form loads the score matrix; it takes -method auto or exact")
 	}
@@ -153,6 +195,11 @@ func run(t *cli.Tool, args []string) error {
 	mopts = append(mopts, matfile.Stdin(t.Stdin))
 	if o.tensor != "" {
 		mopts = append(mopts, matfile.Tensor(o.tensor))
+	}
+	if o.mask != "" {
+		// Unobserved entries may hold anything (NaN is the usual marker);
+		// NormalForm checks the addressable ones.
+		mopts = append(mopts, matfile.AllowNonFinite())
 	}
 	f, err := matfile.Open(path, mopts...)
 	if err != nil {
@@ -309,6 +356,13 @@ func normalForm(o *options, f *matfile.File, rep *report) ([]safetensors.Tensor,
 	}
 	n := f.Cols()
 	opts := []lowrank.Option{lowrank.WithOversample(o.oversample), lowrank.WithSeed(o.seed)}
+	var mask []bool
+	if o.mask != "" {
+		if mask, err = readMask(o.mask, m, n); err != nil {
+			return nil, err
+		}
+		opts = append(opts, lowrank.WithMask(mask))
+	}
 	if o.method == "exact" {
 		opts = append(opts, lowrank.WithMethod(lowrank.MethodSVD))
 	}
@@ -323,9 +377,11 @@ func normalForm(o *options, f *matfile.File, rep *report) ([]safetensors.Tensor,
 		rep.Sigma = []float64{}
 	}
 	rep.NextSigma, rep.Gap, rep.GapTol, rep.Unique = nf.NextSigma, nf.Gap, nf.GapTol, nf.Unique
-	var fsq float64
-	for _, v := range s {
-		fsq += v * v
+	var fsq float64 // over the addressable entries
+	for i, v := range s {
+		if mask == nil || mask[i] {
+			fsq += v * v
+		}
 	}
 	rep.FrobSq, rep.TailEnergy, rep.TailLower = fsq, nf.TailEnergy, nf.TailEnergy
 	rep.Error = math.Sqrt(nf.TailEnergy)
@@ -345,6 +401,64 @@ func normalForm(o *options, f *matfile.File, rep *report) ([]safetensors.Tensor,
 		safetensors.Float64Tensor("K", []int64{int64(n), k}, nf.K),
 		safetensors.Float64Tensor("S", []int64{k}, nf.Sigma),
 	}, nil
+}
+
+// readMask reads the m×n mask of addressable entries from a .npy of '|u1'
+// or '|b1' values, each 0 or 1.
+func readMask(path string, m, n int) ([]bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("-mask: %w", err)
+	}
+	defer f.Close()
+	r, err := npy.NewReader(bufio.NewReader(f), npy.Name(path))
+	if err != nil {
+		return nil, fmt.Errorf("-mask: %w", err)
+	}
+	h := r.Header()
+	if b := h.Dtype.Base(); b != raw.Uint8 && b != raw.Bool {
+		return nil, fmt.Errorf("-mask %s: dtype %q; expected '|u1' or '|b1' (bool), 1 = addressable: %w", path, h.Descr, stream.ErrUnsupported)
+	}
+	if len(h.Shape) != 2 || h.Shape[0] != int64(m) || h.Shape[1] != int64(n) {
+		return nil, fmt.Errorf("-mask %s: shape %s, but the score matrix is %d×%d: %w", path, shapeString(h.Shape), m, n, stream.ErrShape)
+	}
+	vals := make([]float64, m*n)
+	got := 0
+	for got < m {
+		k, err := r.ReadRows(vals[got*n:])
+		got += k
+		if err != nil {
+			if errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+				break
+			}
+			return nil, fmt.Errorf("-mask: %w", err)
+		}
+	}
+	if got != m {
+		return nil, fmt.Errorf("-mask %s: %d rows of the %d announced: %w", path, got, m, stream.ErrShape)
+	}
+	mask := make([]bool, m*n)
+	for i, v := range vals {
+		switch v {
+		case 0:
+		case 1:
+			mask[i] = true
+		default:
+			return nil, fmt.Errorf("-mask %s: value %g at row %d, column %d; expected 0 or 1", path, v, i/n+1, i%n+1)
+		}
+	}
+	return mask, nil
+}
+
+func shapeString(shape []int64) string {
+	parts := make([]string, len(shape))
+	for i, s := range shape {
+		parts[i] = fmt.Sprint(s)
+	}
+	if len(parts) == 0 {
+		return "() (a scalar)"
+	}
+	return strings.Join(parts, "×")
 }
 
 func writeTensors(t *cli.Tool, path string, ts []safetensors.Tensor) error {

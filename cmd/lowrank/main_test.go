@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -183,4 +185,140 @@ func TestUsage(t *testing.T) {
 	path := digitsFile(t)
 	code, _, errs = runTool(nil, "-rank", "2", "-o", filepath.Join(t.TempDir(), "f.npy"), path)
 	assert.Equal(t, 2, code, errs)
+}
+
+// writeMaskNpy writes an m×n mask .npy of the given descr ("|u1", "|b1",
+// "<f8") holding vals.
+func writeMaskNpy(t *testing.T, path, descr string, shape string, vals []byte) {
+	t.Helper()
+	hdr := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': %s, }", descr, shape)
+	for (10+len(hdr)+1)%64 != 0 {
+		hdr += " "
+	}
+	hdr += "\n"
+	var b bytes.Buffer
+	b.WriteString("\x93NUMPY\x01\x00")
+	b.WriteByte(byte(len(hdr)))
+	b.WriteByte(byte(len(hdr) >> 8))
+	b.WriteString(hdr)
+	b.Write(vals)
+	require.NoError(t, os.WriteFile(path, b.Bytes(), 0o644))
+}
+
+// TestNormalFormMask: -mask gives lowrank.NormalForm with WithMask — also
+// when the unobserved entries are NaN — for both '|u1' and '|b1' masks, and
+// a mask of the wrong shape, dtype or values is a clear error (exit 1,
+// naming the file and what is wrong), as is -mask without -normal-form.
+func TestNormalFormMask(t *testing.T) {
+	dir := t.TempDir()
+	m, n := 10, 7
+	s := make([]float64, m*n)
+	mask := make([]bool, m*n)
+	mb := make([]byte, m*n)
+	for i := range m {
+		for j := range n {
+			s[i*n+j] = 0.3*float64(i) - float64(j) + math.Cos(float64(i+2*j))
+			if (i+j)%4 != 0 {
+				mask[i*n+j], mb[i*n+j] = true, 1
+			}
+		}
+	}
+	ref, err := lowrank.NormalForm(s, m, n, 2, lowrank.WithMask(mask))
+	require.NoError(t, err)
+	plain, err := lowrank.NormalForm(s, m, n, 2)
+	require.NoError(t, err)
+	require.Greater(t, math.Abs(ref.Mu-plain.Mu), 1e-6, "the mask must matter in this test")
+	withNaN := append([]float64(nil), s...)
+	for i, ok := range mask {
+		if !ok {
+			withNaN[i] = math.NaN()
+		}
+	}
+	in := filepath.Join(dir, "s.npy")
+	clitest.WriteMatrix(t, in, s, n)
+	inNaN := filepath.Join(dir, "s_nan.csv")
+	require.NoError(t, os.WriteFile(inNaN, []byte(csvOf(withNaN, n)), 0o644))
+	shape := fmt.Sprintf("(%d, %d)", m, n)
+	for _, descr := range []string{"|u1", "|b1"} {
+		mpath := filepath.Join(dir, "m"+descr[1:]+".npy")
+		writeMaskNpy(t, mpath, descr, shape, mb)
+		for _, src := range []string{in, inNaN} {
+			out := filepath.Join(dir, "nf.safetensors")
+			code, stdout, errs := runTool(nil, "-rank", "2", "-normal-form", "-mask", mpath, "-json", "-o", out, src)
+			require.Equal(t, 0, code, errs)
+			var rep report
+			require.NoError(t, json.Unmarshal([]byte(stdout), &rep))
+			assert.InDelta(t, ref.Mu, *rep.Mu, 1e-12, "%s %s", descr, src)
+			ts := readTensors(t, out)
+			assert.InDeltaSlice(t, ref.Q, ts["Q"], 1e-10)
+			assert.InDeltaSlice(t, ref.RowField, ts["row_field"], 1e-10)
+			assert.InDeltaSlice(t, ref.ColField, ts["col_field"], 1e-10)
+		}
+	}
+	bad := map[string]struct {
+		descr, shape string
+		vals         []byte
+		want         string
+	}{
+		"shape":  {"|u1", fmt.Sprintf("(%d, %d)", n, m), mb, fmt.Sprintf("shape %d×%d, but the score matrix is %d×%d", n, m, m, n)},
+		"1-D":    {"|u1", fmt.Sprintf("(%d,)", m*n), mb, fmt.Sprintf("shape %d, but the score matrix", m*n)},
+		"dtype":  {"<f8", shape, make([]byte, 8*m*n), `dtype "<f8"; expected '|u1' or '|b1'`},
+		"values": {"|u1", shape, append([]byte{2}, mb[1:]...), "value 2 at row 1, column 1; expected 0 or 1"},
+	}
+	for name, c := range bad {
+		mpath := filepath.Join(dir, "bad_"+name+".npy")
+		writeMaskNpy(t, mpath, c.descr, c.shape, c.vals)
+		code, _, errs := runTool(nil, "-rank", "2", "-normal-form", "-mask", mpath, in)
+		assert.Equal(t, 1, code, name)
+		assert.Contains(t, errs, c.want, name)
+		assert.Contains(t, errs, mpath, name)
+		assert.Equal(t, 1, strings.Count(errs, "lowrank:"), "%s: %s", name, errs)
+	}
+	// A NaN in an addressable entry is still an error.
+	mpath := filepath.Join(dir, "all.npy")
+	ones := bytes.Repeat([]byte{1}, m*n)
+	writeMaskNpy(t, mpath, "|u1", shape, ones)
+	code, _, errs := runTool(nil, "-rank", "2", "-normal-form", "-mask", mpath, inNaN)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errs, "non-finite")
+	code, _, errs = runTool(nil, "-rank", "2", "-mask", mpath, in)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errs, "for -normal-form")
+	code, _, errs = runTool(nil, "-rank", "2", "-normal-form", "-mask", filepath.Join(dir, "missing.npy"), in)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errs, "missing.npy")
+}
+
+func csvOf(x []float64, cols int) string {
+	var b strings.Builder
+	for i, v := range x {
+		if i%cols > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, "%.17g", v)
+		if i%cols == cols-1 {
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+// TestErrorsNameThePackageOnce: errors that come from package lowrank are
+// printed as "lowrank: …", not "lowrank: lowrank: …".
+func TestErrorsNameThePackageOnce(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "nan.csv")
+	require.NoError(t, os.WriteFile(bad, []byte("1,2\n3,nan\n4,5\n"), 0o644))
+	for _, m := range []string{"gram", "randomized", "exact", "fd"} {
+		code, _, errs := runTool(nil, "-rank", "1", "-method", m, bad)
+		assert.Equal(t, 1, code, m)
+		assert.True(t, strings.HasPrefix(errs, "lowrank: "), "%s: %q", m, errs)
+		assert.NotContains(t, errs, "lowrank: lowrank:", m)
+		assert.Contains(t, errs, "non-finite", m)
+	}
+	empty := filepath.Join(dir, "empty.csv")
+	require.NoError(t, os.WriteFile(empty, nil, 0o644))
+	code, _, errs := runTool(nil, "-rank", "1", "-method", "gram", empty)
+	assert.Equal(t, 1, code)
+	assert.NotContains(t, errs, "lowrank: lowrank:")
 }
