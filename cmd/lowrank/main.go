@@ -3,7 +3,7 @@
 // reports its error with the evidence behind it.
 //
 //	lowrank -rank r [-method auto|exact|gram|randomized|fd] [-normal-form [-mask M.npy]]
-//	        [-o factors.safetensors] [-json] [-oversample p] [-power q]
+//	        [-o factors.safetensors] [-json] [-oversample p] [-power q] [-krylov]
 //	        [-ell L] [-seed S] [-no-u] [FILE]
 //
 // FILE is any matrix file linstream reads (.npy, .safetensors with -tensor,
@@ -17,7 +17,9 @@
 //	exact       load the matrix; dense SVD when small, else the Gram route
 //	            to convergence, with U
 //	gram        one pass accumulating AᵀA, then subspace iteration
-//	randomized  randomized subspace iteration, q+1 passes (a file, not a pipe)
+//	randomized  randomized subspace iteration, q+1 passes (a file, not a pipe);
+//	            with -krylov, block Krylov iteration: fewer passes when the
+//	            spectrum decays slowly past r
 //	fd          one pass into a Frequent Directions sketch of ℓ rows; σ and the
 //	            tail come with the sketch's bounds
 //
@@ -59,7 +61,7 @@ import (
 )
 
 const usage = `-rank r [-method auto|exact|gram|randomized|fd] [-normal-form [-mask M.npy]]
-       [-o factors.safetensors] [-json] [-oversample p] [-power q] [-ell L]
+       [-o factors.safetensors] [-json] [-oversample p] [-power q] [-krylov] [-ell L]
        [-seed S] [-tensor NAME] [-no-u] [FILE]`
 
 func main() { cli.Main(cli.New("lowrank"), run) }
@@ -67,7 +69,7 @@ func main() { cli.Main(cli.New("lowrank"), run) }
 type options struct {
 	rank, oversample, power, ell int
 	method, out, tensor, mask    string
-	normal, js, noU              bool
+	normal, js, noU, krylov      bool
 	seed                         uint64
 }
 
@@ -146,6 +148,7 @@ func lowrankTool(t *cli.Tool, args []string) error {
 	fs.BoolVar(&o.js, "json", false, "print one JSON object")
 	fs.IntVar(&o.oversample, "oversample", lowrank.DefaultOversample, "oversampling p of the iterative routes")
 	fs.IntVar(&o.power, "power", -1, "randomized: power steps q (q+1 passes); -1 chooses adaptively")
+	fs.BoolVar(&o.krylov, "krylov", false, "randomized: block Krylov iteration instead of subspace iteration")
 	fs.IntVar(&o.ell, "ell", 0, "fd: sketch rows ℓ > r (default max(2r, r+10))")
 	fs.Uint64Var(&o.seed, "seed", 1, "random seed")
 	fs.StringVar(&o.tensor, "tensor", "", "safetensors: the tensor to read (default: the only one)")
@@ -172,6 +175,9 @@ func lowrankTool(t *cli.Tool, args []string) error {
 	}
 	if o.ell <= o.rank {
 		return cli.Usagef("-ell %d: expected more than -rank %d", o.ell, o.rank)
+	}
+	if o.krylov && o.method != "randomized" {
+		return cli.Usagef("-krylov is an iteration of -method randomized (got -method %s)", o.method)
 	}
 	if o.mask != "" && !o.normal {
 		return cli.Usagef("-mask %s: the mask of addressable entries is for -normal-form", o.mask)
@@ -299,7 +305,7 @@ func truncate(o *options, f *matfile.File, rep *report) ([]safetensors.Tensor, e
 		if !rewind {
 			return nil, fmt.Errorf("-method randomized reads %s several times; it cannot be re-read (use a file, or -method gram or fd): %w", f.Name(), stream.ErrUnsupported)
 		}
-		res, err = lowrank.Randomized(f, o.rank, append(opts, lowrank.WithU(!o.noU))...)
+		res, err = lowrank.Randomized(f, o.rank, append(opts, lowrank.WithU(!o.noU), lowrank.WithKrylov(o.krylov))...)
 	case "fd":
 		var fd *sketch.FrequentDirections
 		fd, err = sketch.NewFrequentDirections(d, o.ell)

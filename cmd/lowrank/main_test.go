@@ -322,3 +322,21 @@ func TestErrorsNameThePackageOnce(t *testing.T) {
 	assert.Equal(t, 1, code)
 	assert.NotContains(t, errs, "lowrank: lowrank:")
 }
+
+// TestKrylovFlag: -method randomized -krylov gives the truncation (error
+// and σ as the exact route's) with U, and -krylov belongs to that method.
+func TestKrylovFlag(t *testing.T) {
+	path := digitsFile(t)
+	exact, err := lowrank.Truncate(digits.Pixels(), digits.Rows, digits.Cols, 6)
+	require.NoError(t, err)
+	code, out, errs := runTool(nil, "-rank", "6", "-method", "randomized", "-krylov", "-json", path)
+	require.Equal(t, 0, code, errs)
+	var rep report
+	require.NoError(t, json.Unmarshal([]byte(out), &rep))
+	assert.InDelta(t, exact.FrobError(), rep.Error, 1e-6*exact.FrobError())
+	assert.InDeltaSlice(t, exact.Sigma, rep.Sigma, 1e-6*exact.Sigma[0])
+	assert.True(t, rep.HasU)
+	code, _, errs = runTool(nil, "-rank", "6", "-method", "gram", "-krylov", path)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errs, "-krylov")
+}

@@ -22,7 +22,9 @@
 // -o writes the mask: an m×n '|u1' .npy (1 = selected), or with -all (or an
 // -o name ending in .safetensors) a safetensors file of U8 masks under the
 // tensors' names. The report — per tensor: shape, K, density, the share of
-// ‖W‖²_F and of ‖W_r‖²_F the mask holds, whether W_r is unique, seconds —
+// ‖W‖²_F and of ‖W_r‖²_F the mask holds, whether W_r is unique, the passes
+// and the residual max‖WᵀW v − σ² v‖/σ_1² V_r was iterated to (1e-9 unless
+// "converged" is false), seconds —
 // is text, or one JSON object with -json.
 package main
 
@@ -74,6 +76,7 @@ type tensorReport struct {
 	Streamed     bool    `json:"streamed"`
 	Passes       int     `json:"passes"`
 	Converged    bool    `json:"converged"`
+	Residual     float64 `json:"residual"`
 	Seconds      float64 `json:"seconds"`
 }
 
@@ -258,8 +261,8 @@ func selectOne(o *options, src stream.Reader, rows int64, name string) (*lowrank
 		EnergyShare: p.EnergyShare, LowRankShare: p.LowRankShare, Threshold: p.Threshold,
 		Rank: p.Truncation.Rank, Unique: p.Truncation.Unique, Gap: p.Truncation.Gap,
 		Method: p.Truncation.Method.String(), Streamed: streamed, Passes: p.Truncation.Passes,
-		Converged: p.Truncation.Converged,
-		Seconds:   time.Since(start).Seconds(),
+		Converged: p.Truncation.Converged, Residual: p.Truncation.Residual,
+		Seconds: time.Since(start).Seconds(),
 	}
 	return p, tr, nil
 }
