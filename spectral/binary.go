@@ -15,6 +15,7 @@ var ErrCorrupt = binfmt.ErrCorrupt
 const (
 	randomOrderVersion = 1
 	ojaVersion         = 1
+	ojaGridVersion     = 1
 )
 
 // MarshalBinary encodes the estimator's whole state, so a long stream can
@@ -254,5 +255,168 @@ func (o *Oja) UnmarshalBinary(b []byte) error {
 	no.cur = window{fv[4], fv[5], curN}
 	no.prev = window{psz, psw, prevN}
 	*o = *no
+	return nil
+}
+
+// MarshalBinary encodes the estimator's whole state. It is
+// AppendBinary(nil).
+func (o *OjaGrid) MarshalBinary() ([]byte, error) { return o.AppendBinary(nil) }
+
+// AppendBinary appends the encoding of the state to b and returns it; b is
+// not retained. Layout (version 1, after the 6-byte binfmt header of kind
+// KindOjaGrid; integers int64, floats IEEE bits, little-endian):
+//
+//	d, rates G, seed (uint64), declared rows n (0: none),
+//	explicit grid (1: WithLearningRates, 0: default), its lo and hi (0, 0
+//	for the default grid), min gap, min stability,
+//	rows seen t, rows since normalization, epoch end, rows scored in the
+//	current epoch, rows scored in the previous epoch, grid set (0 or 1),
+//	F̂ of the default grid (0 until it is set),
+//	rates η (G), iterates Z (G×d), their ‖z_g‖² (G), current scores (G),
+//	previous scores (G) (each length-prefixed float64s).
+func (o *OjaGrid) AppendBinary(b []byte) ([]byte, error) {
+	b = binfmt.AppendHeader(b, binfmt.KindOjaGrid, ojaGridVersion)
+	b = binfmt.AppendInt(b, o.d)
+	b = binfmt.AppendInt(b, o.g)
+	b = binfmt.AppendUint64(b, o.cfg.seed)
+	b = binfmt.AppendInt(b, int(o.cfg.rows))
+	b = binfmt.AppendInt(b, boolInt(o.cfg.hasRates))
+	for _, v := range []float64{o.cfg.etaLo, o.cfg.etaHi, o.cfg.minGap, o.cfg.minStab} {
+		b = binfmt.AppendFloat64(b, v)
+	}
+	for _, v := range []int64{o.t, o.sinceNorm, o.epochEnd, o.curN, o.prvN, int64(boolInt(o.gridSet))} {
+		b = binfmt.AppendInt(b, int(v))
+	}
+	b = binfmt.AppendFloat64(b, o.fScale)
+	for _, v := range [][]float64{o.eta, o.z, o.nz2, o.cur, o.prv} {
+		b = binfmt.AppendFloat64s(b, v)
+	}
+	return b, nil
+}
+
+func boolInt(v bool) int {
+	if v {
+		return 1
+	}
+	return 0
+}
+
+// defaultGridSize is the number of rates of the default grid for d columns:
+// η·F̂ from 2⁻¹ up to the first power of two ≥ 8·d·ln d.
+func defaultGridSize(d int) int {
+	top := 8 * float64(d) * math.Log(math.Max(float64(d), 2))
+	return 2 + int(math.Ceil(math.Log2(top)))
+}
+
+// UnmarshalBinary replaces o's state with the one encoded in b by
+// MarshalBinary (the receiver may be a zero OjaGrid). Every field is
+// checked against the others before o changes — the grid against its
+// configuration (the first rate exactly, the others to 1e-12), the
+// counters against the doubling epochs, the norms against the
+// renormalization bounds, scores non-negative and zero for an empty epoch,
+// iterates finite; a failure returns an error wrapping ErrCorrupt and
+// leaves o as it was. The restored estimator continues exactly where the
+// encoded one stopped.
+func (o *OjaGrid) UnmarshalBinary(b []byte) error {
+	dec, _ := binfmt.NewDecoder("spectral: OjaGrid", b, binfmt.KindOjaGrid, ojaGridVersion)
+	d := dec.Int("cols", 1, 1<<28)
+	g := dec.Int("rates", 1, 256)
+	seed := dec.Uint64()
+	n := int64(dec.Int("declared rows", 0, math.MaxInt64))
+	hasRates := dec.Int("explicit grid", 0, 1) == 1
+	lo, hi, minGap, minStab := dec.Float64(), dec.Float64(), dec.Float64(), dec.Float64()
+	if dec.Err() == nil {
+		switch {
+		case hasRates && (!(lo > 0) || !(hi >= lo) || math.IsInf(hi, 0) || g > 1 && hi == lo):
+			dec.Fail("grid of %d rates from %v to %v", g, lo, hi)
+		case !hasRates && (lo != 0 || hi != 0 || n < 1 || g != defaultGridSize(d)):
+			dec.Fail("default grid of %d rates (bounds %v, %v) for %d columns and %d declared rows", g, lo, hi, d, n)
+		case !(minGap >= 1) || !(minStab >= 0 && minStab <= 1):
+			dec.Fail("confidence (%v, %v) out of range", minGap, minStab)
+		}
+	}
+	t := int64(dec.Int("rows seen", 0, math.MaxInt64))
+	since := int64(dec.Int("rows since normalization", 0, 63))
+	epochEnd := int64(dec.Int("epoch end", 64, math.MaxInt64))
+	curN := int64(dec.Int("current epoch rows", 0, math.MaxInt64))
+	prvN := int64(dec.Int("previous epoch rows", 0, math.MaxInt64))
+	gridSet := dec.Int("grid set", 0, 1) == 1
+	fScale := dec.Float64()
+	if dec.Err() == nil {
+		// The current epoch is (start, epochEnd], the previous one
+		// (prevStart, start]; the first epoch is (0, 64].
+		start, prevStart := epochEnd/2, epochEnd/4
+		if epochEnd == 64 {
+			start = 0
+		}
+		if start <= 64 {
+			prevStart = 0
+		}
+		switch {
+		case epochEnd%64 != 0 || (epochEnd/64)&(epochEnd/64-1) != 0 || t >= epochEnd || t < start:
+			dec.Fail("rows seen %d, epoch end %d", t, epochEnd)
+		case curN > t-start || prvN > start-prevStart || since > t:
+			dec.Fail("epoch rows %d and %d, %d since normalization, for %d rows seen and epoch end %d", curN, prvN, since, t, epochEnd)
+		// Every row after the grid is set is scored: the scored rows are a
+		// suffix, all of them for an explicit grid.
+		case prvN > 0 && curN != t-start || curN+prvN < t-prevStart && (hasRates || since > curN+prvN) ||
+			gridSet && !hasRates && curN+prvN == 0:
+			dec.Fail("scored rows %d and %d, %d since normalization, are not the last of %d rows seen", curN, prvN, since, t)
+		case hasRates && (!gridSet || fScale != 0):
+			dec.Fail("explicit grid not set, or F̂ %v", fScale)
+		case !hasRates && gridSet && (!(fScale > 0) || math.IsInf(fScale, 0)):
+			dec.Fail("F̂ %v of the default grid", fScale)
+		case !gridSet && (fScale != 0 || curN != 0 || prvN != 0 || since != 0):
+			dec.Fail("rows scored before the grid is set")
+		}
+	}
+	var vs [5][]float64
+	for i, w := range []int{g, g * d, g, g, g} {
+		if dec.Err() == nil {
+			vs[i] = dec.Float64s([...]string{"rates", "iterates", "norms", "current scores", "previous scores"}[i], nil, w)
+		}
+	}
+	if err := dec.Finish(); err != nil {
+		return err
+	}
+	eta, z, nz2, cur, prv := vs[0], vs[1], vs[2], vs[3], vs[4]
+	if !gridSet {
+		lo, hi = 0, 0
+	} else if !hasRates {
+		lo, hi = 0.5/fScale, math.Pow(2, float64(g-2))/fScale
+	}
+	for i, v := range eta {
+		var want float64
+		if gridSet && g > 1 {
+			want = lo * math.Pow(hi/lo, float64(i)/float64(g-1))
+		} else if gridSet {
+			want = lo
+		}
+		if (i == 0 && v != want) || !(math.Abs(v-want) <= 1e-12*want) {
+			dec.Fail("rate %d is %v, want %v", i, v, want)
+			return dec.Err()
+		}
+	}
+	if !allFinite(z) {
+		dec.Fail("non-finite values in the iterates")
+		return dec.Err()
+	}
+	for j := range g {
+		switch {
+		case !(nz2[j] >= normLo && nz2[j] <= normHi) || !gridSet && nz2[j] != 1:
+			dec.Fail("squared norm %v of iterate %d", nz2[j], j)
+		case !(cur[j] >= 0) || !(prv[j] >= 0) || curN == 0 && cur[j] != 0 || prvN == 0 && prv[j] != 0:
+			dec.Fail("scores %v, %v of rate %d for epochs of %d and %d rows", cur[j], prv[j], j, curN, prvN)
+		}
+	}
+	if err := dec.Err(); err != nil {
+		return err
+	}
+	cfg := &config{seed: seed, rows: n, minGap: minGap, minStab: minStab}
+	if hasRates {
+		cfg.etaLo, cfg.etaHi, cfg.etaN, cfg.hasRates = lo, hi, g, true
+	}
+	*o = OjaGrid{cfg: cfg, d: d, g: g, eta: eta, z: z, nz2: nz2, p: make([]float64, g), cur: cur, prv: prv,
+		t: t, sinceNorm: since, curN: curN, prvN: prvN, epochEnd: epochEnd, gridSet: gridSet, fScale: fScale}
 	return nil
 }

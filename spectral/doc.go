@@ -54,9 +54,9 @@
 //
 // # Checkpoints
 //
-// RandomOrder and Oja implement MarshalBinary, AppendBinary and
-// UnmarshalBinary (binfmt kinds KindRandomOrder and KindOja): a long stream
-// can checkpoint and resume, bit for bit. Decoding checks every field before
+// RandomOrder, Oja and OjaGrid implement MarshalBinary, AppendBinary and
+// UnmarshalBinary (binfmt kinds KindRandomOrder, KindOja and KindOjaGrid):
+// a long stream can checkpoint and resume, bit for bit. Decoding checks every field before
 // the receiver changes and wraps ErrCorrupt on failure. The estimators do
 // not Merge: a block power method and Oja's product are sequential in the
 // rows, so two shards' states do not combine.

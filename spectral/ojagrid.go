@@ -17,7 +17,10 @@ import (
 // WithRows(n)) the rates with η·F̂ = 2⁻¹, 2⁰, …, up to the first power of
 // two ≥ 8·d·ln d, where F̂ = n·(mean ‖a‖² of the first block written)
 // estimates ‖A‖²_F: since λ₁ ∈ [‖A‖²_F/d, ‖A‖²_F], this brackets the
-// useful η·λ₁ ≈ ln d.
+// useful η·λ₁ ≈ ln d. Until a block sets it — a first block of zero rows,
+// or one so extreme in scale that a rate would over- or underflow, does
+// not — the rows are counted but not learned from, and Result has no
+// Vector.
 //
 // The iterates Z (G×d) see each row once: p = Z·a through kernel.Gemv,
 // then z_g += η_g·p_g·a. Each z_g is renormalized lazily (when its norm
@@ -37,6 +40,13 @@ import (
 // produced no rival (then it is never Confident). Confident = η* is not at either end of the grid (else the
 // grid did not bracket the best rate: a reported failure), and
 // Gap ≥ MinGap and Stability ≥ MinStability.
+//
+// # Checkpoints
+//
+// MarshalBinary, AppendBinary and UnmarshalBinary (binfmt kind
+// KindOjaGrid) save and restore the whole state — configuration, grid,
+// iterates, scores and epoch bookkeeping — so a long stream can checkpoint
+// and resume, bit for bit.
 type OjaGrid struct {
 	cfg *config
 	d   int
@@ -114,6 +124,8 @@ func (o *OjaGrid) Reset() {
 	o.t, o.sinceNorm, o.curN, o.prvN = 0, 0, 0, 0
 	o.epochEnd = 64
 	o.gridSet = false
+	o.fScale = 0
+	clear(o.eta)
 	if o.cfg.hasRates {
 		o.setGrid(o.cfg.etaLo, o.cfg.etaHi)
 	}
@@ -146,9 +158,12 @@ func (o *OjaGrid) WriteRows(src []float64) (int, error) {
 			a := src[i*d : (i+1)*d]
 			f += kernel.Dot(a, a)
 		}
-		if f > 0 && !math.IsInf(f, 0) {
-			o.fScale = f / float64(k) * float64(o.cfg.rows)
-			o.setGrid(0.5/o.fScale, math.Pow(2, float64(g-2))/o.fScale)
+		// A scale so extreme that a rate over- or underflows leaves the
+		// grid unset, as zero rows do.
+		fs := f / float64(k) * float64(o.cfg.rows)
+		if lo, hi := 0.5/fs, math.Pow(2, float64(g-2))/fs; f > 0 && lo > 0 && !math.IsInf(hi, 0) {
+			o.fScale = fs
+			o.setGrid(lo, hi)
 		}
 	}
 	for i := range rows {
@@ -164,28 +179,8 @@ func (o *OjaGrid) WriteRows(src []float64) (int, error) {
 			return i, nonFiniteRow("OjaGrid", a, o.t+1)
 		}
 		o.t++
-		if !o.gridSet { // only zero rows so far: nothing to learn
-			continue
-		}
-		renorm := false
-		for j, pj := range p {
-			o.cur[j] += pj * pj / o.nz2[j]
-			ep := o.eta[j] * pj
-			switch zj := o.z[j*d : (j+1)*d]; {
-			case ep == 0:
-			case bigStep(ep, s):
-				stepTo(zj, a, ep, s)
-				o.nz2[j] = kernel.Dot(zj, zj)
-			default:
-				kernel.Axpy(ep, a, zj)
-				o.nz2[j] += ep * (2*pj + ep*s)
-			}
-			renorm = renorm || o.nz2[j] > normHi || o.nz2[j] < normLo
-		}
-		o.curN++
-		o.sinceNorm++
-		if renorm || o.sinceNorm == 64 {
-			o.normalize()
+		if o.gridSet { // else only zero rows so far: nothing to learn
+			o.learn(a, s)
 		}
 		if o.t == o.epochEnd {
 			copy(o.prv, o.cur)
@@ -195,6 +190,32 @@ func (o *OjaGrid) WriteRows(src []float64) (int, error) {
 		}
 	}
 	return rows, nil
+}
+
+// learn scores the row a (of squared norm s) against every iterate, with
+// p = Z·a already in o.p, then applies each rate's step.
+func (o *OjaGrid) learn(a []float64, s float64) {
+	d, p := o.d, o.p
+	renorm := false
+	for j, pj := range p {
+		o.cur[j] += pj * pj / o.nz2[j]
+		ep := o.eta[j] * pj
+		switch zj := o.z[j*d : (j+1)*d]; {
+		case ep == 0:
+		case bigStep(ep, s):
+			stepTo(zj, a, ep, s)
+			o.nz2[j] = kernel.Dot(zj, zj)
+		default:
+			kernel.Axpy(ep, a, zj)
+			o.nz2[j] += ep * (2*pj + ep*s)
+		}
+		renorm = renorm || o.nz2[j] > normHi || o.nz2[j] < normLo
+	}
+	o.curN++
+	o.sinceNorm++
+	if renorm || o.sinceNorm == 64 {
+		o.normalize()
+	}
 }
 
 func (o *OjaGrid) normalize() {
@@ -228,7 +249,8 @@ func (o *OjaGrid) VectorAt(i int, dst []float64) []float64 {
 }
 
 // Choice reports the selected learning rate and its index in Rates, or
-// (NaN, -1) before any row.
+// (NaN, -1) before any row has been scored (no row yet, or the default
+// grid not yet set).
 func (o *OjaGrid) Choice() (eta float64, index int) {
 	best := o.best()
 	if best < 0 {

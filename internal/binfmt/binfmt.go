@@ -35,6 +35,7 @@ const (
 	KindGram               byte = 7
 	KindOja                byte = 16
 	KindRandomOrder        byte = 17
+	KindOjaGrid            byte = 18
 )
 
 // ErrCorrupt is wrapped by every decoding error.
