@@ -6,45 +6,48 @@ import "fmt"
 // initialisation, to the best implementation the CPU supports (see
 // dispatch_amd64.go), and changed afterwards only by Use.
 var (
-	dot         = dotGeneric
-	axpy        = axpyGeneric
-	scal        = scalGeneric
-	gemv        = gemvGeneric
-	gemvT       = gemvTGeneric
-	gramUpdate  = gramUpdateGeneric
-	gemmNN      = gemmNNGeneric
-	gemmNT      = gemmNTGeneric
-	gemmTN      = gemmTNGeneric
-	gemmNTNorms = gemmNTNormsGeneric
+	dot           = dotGeneric
+	axpy          = axpyGeneric
+	scal          = scalGeneric
+	gemv          = gemvGeneric
+	gemvT         = gemvTGeneric
+	gramUpdate    = gramUpdateGeneric
+	gemmNN        = gemmNNGeneric
+	gemmNT        = gemmNTGeneric
+	gemmTN        = gemmTNGeneric
+	gemmNTNorms   = gemmNTNormsGeneric
+	projectUpdate = projectUpdateGeneric
 )
 
 // bodies is one complete set of kernel bodies.
 type bodies struct {
-	name        string
-	dot         func(x, y []float64) float64
-	axpy        func(alpha float64, x, y []float64)
-	scal        func(alpha float64, x []float64)
-	gemv        func(m, n int, alpha float64, a []float64, lda int, x []float64, beta float64, y []float64)
-	gemvT       func(m, n int, alpha float64, a []float64, lda int, x []float64, beta float64, y []float64)
-	gramUpdate  func(b, d int, alpha float64, a []float64, lda int, c []float64, ldc int)
-	gemmNN      func(m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int)
-	gemmNT      func(m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int)
-	gemmTN      func(m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int)
-	gemmNTNorms func(m, n, k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int, nrm []float64)
+	name          string
+	dot           func(x, y []float64) float64
+	axpy          func(alpha float64, x, y []float64)
+	scal          func(alpha float64, x []float64)
+	gemv          func(m, n int, alpha float64, a []float64, lda int, x []float64, beta float64, y []float64)
+	gemvT         func(m, n int, alpha float64, a []float64, lda int, x []float64, beta float64, y []float64)
+	gramUpdate    func(b, d int, alpha float64, a []float64, lda int, c []float64, ldc int)
+	gemmNN        func(m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int)
+	gemmNT        func(m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int)
+	gemmTN        func(m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int)
+	gemmNTNorms   func(m, n, k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int, nrm []float64)
+	projectUpdate func(k, n int, x, b []float64, ldb int, p, y, s, c []float64, ldc int)
 }
 
 var genericBodies = bodies{
-	name:        "generic",
-	dot:         dotGeneric,
-	axpy:        axpyGeneric,
-	scal:        scalGeneric,
-	gemv:        gemvGeneric,
-	gemvT:       gemvTGeneric,
-	gramUpdate:  gramUpdateGeneric,
-	gemmNN:      gemmNNGeneric,
-	gemmNT:      gemmNTGeneric,
-	gemmTN:      gemmTNGeneric,
-	gemmNTNorms: gemmNTNormsGeneric,
+	name:          "generic",
+	dot:           dotGeneric,
+	axpy:          axpyGeneric,
+	scal:          scalGeneric,
+	gemv:          gemvGeneric,
+	gemvT:         gemvTGeneric,
+	gramUpdate:    gramUpdateGeneric,
+	gemmNN:        gemmNNGeneric,
+	gemmNT:        gemmNTGeneric,
+	gemmTN:        gemmTNGeneric,
+	gemmNTNorms:   gemmNTNormsGeneric,
+	projectUpdate: projectUpdateGeneric,
 }
 
 // available lists the implementations this CPU runs, best first; the
@@ -60,6 +63,7 @@ func install(b *bodies) {
 	gramUpdate = b.gramUpdate
 	gemmNN, gemmNT, gemmTN = b.gemmNN, b.gemmNT, b.gemmTN
 	gemmNTNorms = b.gemmNTNorms
+	projectUpdate = b.projectUpdate
 	current = b
 }
 

@@ -1,0 +1,65 @@
+package kernel
+
+// ProjectUpdate is one step of a pipelined thin pass over a stream of rows:
+// the projection of the row arriving, x, and the update by the row before
+// it, y, share one loop, so that the update's arithmetic runs while x is
+// still on its way from memory.
+//
+// With B a k×n block (row-major, leading dimension ldb, k ≤ 3) it sets
+//
+//	p[c] = Σ_j x[j]·B[c][j]   for c < k,   p[k] = Σ_j x[j]²
+//
+// and adds
+//
+//	C[c][j] += s[c]·y[j]       for c < k, j < n
+//
+// to the k×n block C (leading dimension ldc). A nil x skips the projection
+// (p is not touched), a nil y the update. p[c] and p[k] obey
+// the package's rounding bound with n terms, each C[c][j] with one. C must
+// not overlap x, y, B or p. It does not allocate. It panics if k is not in
+// [0, 3], n is negative, or a slice is too short for its part.
+func ProjectUpdate(k, n int, x, b []float64, ldb int, p, y, s, c []float64, ldc int) {
+	if k < 0 || k > 3 {
+		panic("kernel: ProjectUpdate needs 0 ≤ k ≤ 3")
+	}
+	checkMat(k, n, b, ldb)
+	checkMat(k, n, c, ldc)
+	if x != nil {
+		if len(x) < n {
+			panic("kernel: vector slice too short")
+		}
+		if len(p) < k+1 {
+			panic("kernel: product slice too short")
+		}
+	}
+	if y != nil {
+		if len(y) < n {
+			panic("kernel: vector slice too short")
+		}
+		if len(s) < k {
+			panic("kernel: coefficient slice too short")
+		}
+	}
+	if n == 0 {
+		if x != nil {
+			clear(p[:k+1])
+		}
+		return
+	}
+	projectUpdate(k, n, x, b, ldb, p, y, s, c, ldc)
+}
+
+// projectUpdateGeneric is the specification of ProjectUpdate for n ≥ 1.
+func projectUpdateGeneric(k, n int, x, b []float64, ldb int, p, y, s, c []float64, ldc int) {
+	if x != nil {
+		for i := range k {
+			p[i] = dotGeneric(x[:n], b[i*ldb:i*ldb+n])
+		}
+		p[k] = dotGeneric(x[:n], x[:n])
+	}
+	if y != nil {
+		for i := range k {
+			axpyGeneric(s[i], y[:n], c[i*ldc:i*ldc+n])
+		}
+	}
+}
