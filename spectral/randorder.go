@@ -9,13 +9,13 @@ import (
 	"github.com/linstream/linstream/stream"
 )
 
-// chunkRows is the most rows RandomOrder classifies and applies at a time
-// (the size of its per-row scratch).
+// chunkRows is the most held heavy rows RandomOrder applies at a time at a
+// block end (the size of its product scratch).
 const chunkRows = 64
 
 // chunkFor is the chunk for d columns: about 16 KiB of rows (4 to 64 rows),
-// so the Gemv and GemvT of every column find the chunk in L1 (measured
-// faster than 128 KiB chunks, and than one GemmNT/GemmTN pair).
+// so that the GemmTN of the heavy step finds the rows its GemmNT just read
+// in L1.
 func chunkFor(d int) int { return max(4, min(chunkRows, 2048/d)) }
 
 // RandomOrder estimates v₁ in one pass over rows that arrive in uniformly
@@ -43,9 +43,12 @@ func chunkFor(d int) int { return max(4, min(chunkRows, 2048/d)) }
 //     The heavy part is applied exactly, scaled to the whole stream; the
 //     shift s keeps directions whose rows have not arrived yet alive.
 //
-// Rows are applied in chunks of about 16 KiB (4 to 64 rows) through one
-// kernel.GemmNTNorms (the k products and the squared norm of each row in
-// one read) and one kernel.GemmTN, heavy rows masked out.
+// Rows are read once from memory: kernel.ProjectUpdate takes the k
+// products and the squared norm of each arriving row in the same loop that
+// adds the light row before it (now in L1) to the light sums, so the
+// update's arithmetic overlaps the arriving row's memory latency. The sums
+// are accumulated row by row in stream order, so the result does not depend
+// on how the stream is cut into WriteRows calls.
 //
 // # Number of rows
 //
@@ -114,15 +117,16 @@ type RandomOrder struct {
 	n    int64   // declared rows, 0 if unknown
 	init int64   // length of the first epoch
 
-	zs, ys, tmp []float64 // k×d: iterates (row i is column i), light sums, scratch
-	zPrev       []float64 // d
-	pbuf        []float64 // chunkRows×k: A·Zᵀ for a chunk of rows
-	nrm         []float64 // chunkRows squared norms
-	chunk       int       // rows classified and applied at a time
-	heavy       []float64 // heavy rows, row-major, one slot each
-	hnorm       []float64 // squared norm of each slot's row
-	hblock      []int64   // block (r.blocks) in which each slot's row was stored
-	heap        []int32   // slots, a min-heap by squared norm
+	zs, ys, tmp []float64     // k×d: iterates (row i is column i), light sums, scratch
+	zPrev       []float64     // d
+	pbuf        []float64     // chunkRows×k: H·Zᵀ for a chunk of held heavy rows
+	pv          []float64     // k+1: the arriving row's products and squared norm
+	pc          [maxK]float64 // products of the light row awaiting its update
+	chunk       int           // rows classified and applied at a time
+	heavy       []float64     // heavy rows, row-major, one slot each
+	hnorm       []float64     // squared norm of each slot's row
+	hblock      []int64       // block (r.blocks) in which each slot's row was stored
+	heap        []int32       // slots, a min-heap by squared norm
 	nHeavy      int
 	maxHeavy    int
 	evicted     int64
@@ -190,12 +194,12 @@ func NewRandomOrder(cols int, opts ...Option) (*RandomOrder, error) {
 // alloc sizes the fixed buffers for r.d and r.k.
 func (r *RandomOrder) alloc() {
 	d, k := r.d, r.k
-	buf := make([]float64, 3*k*d+d+chunkRows*(k+1))
+	buf := make([]float64, 3*k*d+d+chunkRows*k+k+1)
 	r.zs, buf = buf[:k*d:k*d], buf[k*d:]
 	r.ys, buf = buf[:k*d:k*d], buf[k*d:]
 	r.tmp, buf = buf[:k*d:k*d], buf[k*d:]
 	r.zPrev, buf = buf[:d:d], buf[d:]
-	r.pbuf, r.nrm = buf[:chunkRows*k:chunkRows*k], buf[chunkRows*k:]
+	r.pbuf, r.pv = buf[:chunkRows*k:chunkRows*k], buf[chunkRows*k:]
 }
 
 // Cols returns the number of columns d.
@@ -243,40 +247,45 @@ func (r *RandomOrder) WriteRows(src []float64) (int, error) {
 		panic(fmt.Sprintf("spectral: RandomOrder.WriteRows: %d values is not a multiple of %d columns", len(src), d))
 	}
 	rows := len(src) / d
-	done := 0
-	for done < rows {
-		// The chunk ends at the block end or after r.chunk rows.
-		k := int(min(int64(rows-done), int64(r.chunk), r.blockEnd-r.t))
-		chunk := src[done*d : (done+k)*d]
-		nrm, pr := r.nrm[:k], r.pbuf[:k*r.k]
-		kernel.GemmNTNorms(k, r.k, d, chunk, d, r.zs, d, pr, r.k, nrm)
-		// Classify sequentially (the threshold runs with F); heavy rows are
-		// stored and marked with a negative norm, so that one masked pass
-		// applies the light ones.
-		for i := range k {
-			s := nrm[i]
-			if math.IsNaN(s) || math.IsInf(s, 0) {
-				r.applyLight(chunk[:i*d], i, pr[:i*r.k], nrm[:i])
-				return done + i, nonFiniteRow("RandomOrder", chunk[i*d:(i+1)*d], r.t+1)
-			}
-			r.t++
-			r.f += s
-			r.blockRows++
-			fhat := r.f * float64(r.total()) / float64(r.t)
-			if s > 0 && s >= fhat/(float64(d)*r.l) {
-				if r.nHeavy == r.maxHeavy && s <= r.hnorm[r.heap[0]] {
-					r.evicted++ // lighter than every held row: stays light
-					continue
-				}
-				r.storeHeavy(chunk[i*d:(i+1)*d], s)
-				nrm[i] = -1
-			}
+	k, pv := r.k, r.pv
+	// The light row whose update rides on the next row's projection, and
+	// its products.
+	var pend []float64
+	pc := r.pc[:k]
+	for i := range rows {
+		a := src[i*d : (i+1)*d]
+		kernel.ProjectUpdate(k, d, a, r.zs, d, pv, pend, pc, r.ys, d)
+		pend = nil
+		s := pv[k]
+		if math.IsNaN(s) || math.IsInf(s, 0) {
+			return i, nonFiniteRow("RandomOrder", a, r.t+1)
 		}
-		r.applyLight(chunk, k, pr, nrm)
-		done += k
+		r.t++
+		r.f += s
+		r.blockRows++
+		// Classify in order (the threshold runs with F); heavy rows are
+		// stored, light ones wait for the next row's pass.
+		fhat := r.f * float64(r.total()) / float64(r.t)
+		if s > 0 && s >= fhat/(float64(d)*r.l) && (r.nHeavy < r.maxHeavy || s > r.hnorm[r.heap[0]]) {
+			r.storeHeavy(a, s)
+		} else {
+			if s > 0 && s >= fhat/(float64(d)*r.l) {
+				r.evicted++ // lighter than every held row: stays light
+			}
+			pend = a
+			copy(pc, pv[:k])
+			r.light++
+		}
 		if r.t == r.blockEnd {
+			if pend != nil {
+				kernel.ProjectUpdate(k, d, nil, r.zs, d, nil, pend, pc, r.ys, d)
+				pend = nil
+			}
 			r.endBlock()
 		}
+	}
+	if pend != nil {
+		kernel.ProjectUpdate(k, d, nil, r.zs, d, nil, pend, pc, r.ys, d)
 	}
 	return rows, nil
 }
@@ -519,10 +528,11 @@ func (r *RandomOrder) Result() Result {
 		Rows:      r.t,
 		Passes:    1,
 		HeavyRows: r.nHeavy,
-		// Z, its light sums, the step scratch, z_prev, the chunk scratch,
-		// and the heavy rows with their old H·z scratch, norm, block and heap
-		// entry.
-		StateFloats:  3*k*d + d + chunkRows*(k+1) + r.nHeavy*(d+3),
+		// Z, its light sums, the step scratch, z_prev, the heavy step's
+		// product scratch, the products of the arriving row and of the one
+		// before it, and the heavy rows
+		// with their norm, block and heap entry.
+		StateFloats:  3*k*d + d + chunkRows*k + 2*k + 1 + r.nHeavy*(d+3),
 		HeavyEvicted: r.evicted,
 		Value:        math.NaN(),
 		Residual:     math.NaN(),
