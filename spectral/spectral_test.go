@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/linstream/linstream/internal/digits"
+	"github.com/linstream/linstream/internal/kernel"
 	"github.com/linstream/linstream/stream"
 )
 
@@ -619,4 +620,36 @@ func TestRandomOrderHeavyCap(t *testing.T) {
 	assert.Equal(t, DefaultHeavyFloats/d, ro.maxHeavy)
 	_, err := NewRandomOrder(d, WithMaxHeavy(0))
 	assert.ErrorIs(t, err, ErrInvalidOption)
+}
+
+// RandomOrder's result does not depend on how the stream is cut into
+// WriteRows calls: rows are projected and added one at a time, in order.
+// Oja's neither (one row at a time by construction).
+func TestResultIndependentOfCallSplits(t *testing.T) {
+	const n, d = 3000, 40
+	a := randomMatrix(n, d, 21)
+	for i := 0; i < n; i += 37 { // some rows far above the heavy threshold
+		kernel.Scal(30, a[i*d:(i+1)*d])
+	}
+	run := func(w stream.Writer, res func() Result, cuts []int) string {
+		prev := 0
+		for _, c := range append(cuts, n) {
+			_, err := w.WriteRows(a[prev*d : c*d])
+			require.NoError(t, err)
+			prev = c
+		}
+		return fmt.Sprintf("%#v", res()) // every field, bit for bit
+	}
+	var want [2]string
+	for i, cuts := range [][]int{nil, {1, 2, 3, 500, 501, 1999}, {7, 64, 1000, 2999}} {
+		ro, _ := NewRandomOrder(d, WithRows(n), WithSeed(5))
+		oja, _ := NewOja(d, WithSeed(5))
+		got := [2]string{run(ro, ro.Result, cuts), run(oja, oja.Result, cuts)}
+		if i == 0 {
+			want = got
+			require.Greater(t, ro.Result().HeavyRows, 50)
+			continue
+		}
+		assert.Equal(t, want, got, "cuts %v", cuts)
+	}
 }
