@@ -1,12 +1,14 @@
 package lowrank
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"gonum.org/v1/gonum/mat"
 
 	"github.com/linstream/linstream/internal/kernel"
 	"github.com/linstream/linstream/stream"
@@ -275,4 +277,73 @@ func randOrthoRows(k, d int, rng *rand.Rand) []float64 {
 		}
 	}
 	return out
+}
+
+// trueAngle is ‖(I − V Vᵀ) V_ref‖_F for the top r right singular vectors
+// V_ref of a from gonum (an upper bound on the sine of the largest
+// principal angle between the two spans).
+func trueAngle(t *testing.T, a []float64, n, d int, v []float64, r int) float64 {
+	t.Helper()
+	var svd mat.SVD
+	require.True(t, svd.Factorize(mat.NewDense(n, d, append([]float64(nil), a...)), mat.SVDThin))
+	var vr mat.Dense
+	svd.VTo(&vr)
+	var ss float64
+	for l := range r {
+		// x = v_ref,l − V Vᵀ v_ref,l
+		c := make([]float64, r)
+		for j := range r {
+			for i := range d {
+				c[j] += v[i*r+j] * vr.At(i, l)
+			}
+		}
+		for i := range d {
+			x := vr.At(i, l)
+			for j := range r {
+				x -= v[i*r+j] * c[j]
+			}
+			ss += x * x
+		}
+	}
+	return math.Sqrt(ss)
+}
+
+// TestKrylovAngle: the Angle the result reports bounds the true angle
+// between span V and the top-r right singular subspace, the residual
+// schedule stops only when it is below 1e-7 — on a clear gap, and on a
+// small one (σ_{r+1} = σ_r·(1 − 1e-4), where the residuals alone would
+// stop too early) — and where the gap cannot be resolved W_r is reported
+// not unique and the schedule stops on the residuals.
+func TestKrylovAngle(t *testing.T) {
+	n, d, r := 240, 160, 6
+	s := make([]float64, d)
+	for i := range s {
+		s[i] = 1 / (1 + 0.05*float64(i))
+	}
+	for _, c := range []struct {
+		name      string
+		rel       float64 // σ_{r+1} = σ_r·(1 − rel)
+		converged bool
+		unique    bool
+	}{{"clear gap", -1, true, true}, {"small gap", 1e-4, true, true}, {"tie", 0, true, false}} {
+		if c.rel >= 0 {
+			s[r] = s[r-1] * (1 - c.rel)
+		}
+		a := withSpectrum(n, d, s, testRand(4))
+		for _, kr := range []bool{true, false} {
+			res, err := Truncate(a, n, d, r, WithMethod(MethodRandomized), WithKrylov(kr), residualSchedule)
+			require.NoError(t, err)
+			what := fmt.Sprintf("%s, krylov %v", c.name, kr)
+			t.Logf("%s: passes %d angle %.3g residual %.3g unique %v", what, res.Passes, res.Angle, res.Residual, res.Unique)
+			assert.Equal(t, c.converged, res.Converged, what)
+			assert.Equal(t, c.unique, res.Unique, what)
+			if c.unique {
+				assert.LessOrEqual(t, res.Angle, principalAngleTol, what)
+				assert.LessOrEqual(t, trueAngle(t, a, n, d, res.V, r), res.Angle*(1+1e-6)+1e-12, what)
+			} else {
+				assert.LessOrEqual(t, res.Residual, principalResidTol, what)
+			}
+		}
+		s[r] = 1 / (1 + 0.05*float64(r))
+	}
 }

@@ -1,6 +1,7 @@
 package lowrank
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	mathbits "math/bits"
@@ -135,13 +136,17 @@ func (p *PrincipalResult) MaskBytes(dst []uint8) []uint8 {
 // thin side, the randomized route otherwise). On the randomized route,
 // unless WithPowerIters fixes q, it runs block Krylov iteration (WithKrylov;
 // WithKrylov(false) gives Chebyshev-filtered subspace iteration; one pass
-// per application of WᵀW) until every top-r Ritz pair has residual
-// ‖WᵀW v − θ v‖ ≤ 1e-9·σ̃_1², for at most 30 passes (Truncation.Converged
-// reports which): a mask depends on single entries of W_r near the
-// threshold, so the subspace must have converged, not just the error. When
-// σ_r ≈ σ_{r+1} (Truncation.Unique false) W_r is not unique and the mask is
-// that of one of the best rank-r approximations, not necessarily the one
-// another solver returns. w is not modified or retained. Memory is the
+// per application of WᵀW) until the estimated angle between span V_r and
+// the true top-r right singular subspace (Truncation.Angle, from the Ritz
+// residuals and the gap σ_r² − σ_{r+1}²) is at most 1e-7, for at most 30
+// passes (Truncation.Converged reports which): a mask depends on single
+// entries of W_r near the threshold, so the subspace must have converged,
+// not just the error, and the closer σ_r is to σ_{r+1} the more passes that
+// takes. When σ_r and σ_{r+1} cannot be told apart (Truncation.Unique
+// false) W_r is not unique and no number of passes picks one: the schedule
+// stops once every top-r Ritz residual ‖WᵀW v − θ v‖ is at most 1e-9·σ̃_1²,
+// and the mask is that of one of the best rank-r approximations, not
+// necessarily the one another solver returns. w is not modified or retained. Memory is the
 // truncation's plus O(K) for the selection.
 //
 // It panics if rank < 1 or len(w) != m·n; an invalid budget returns an
@@ -223,14 +228,55 @@ func sampleFloor(rowsOfWr func([]int, []float64), rows []int, wr []float64, m, n
 		return 0, false
 	}
 	j := int(want)
-	slices.Sort(vals) // the j-th largest (0-based)
-	return vals[len(vals)-1-j], true
+	return nthLargest(vals, j), true
+}
+
+// nthLargest returns the j-th largest (0-based) of x, reordering x, by
+// quickselect (median-of-three pivots; a sort if the partitioning
+// degenerates).
+func nthLargest(x []float64, j int) float64 {
+	lo, hi := 0, len(x) // the answer's position lies in [lo, hi)
+	for budget := 2 * (bits64(len(x)) + 4); hi-lo > 16; budget-- {
+		if budget == 0 {
+			break
+		}
+		mid := lo + (hi-lo)/2
+		a, b, c := x[lo], x[mid], x[hi-1]
+		p := max(min(a, b), min(max(a, b), c)) // median of three
+		// Three-way partition: [lo, lt) > p, [lt, i) == p, (gt, hi) < p.
+		lt, i, gt := lo, lo, hi-1
+		for i <= gt {
+			switch v := x[i]; {
+			case v > p:
+				x[lt], x[i] = x[i], x[lt]
+				lt++
+				i++
+			case v < p:
+				x[gt], x[i] = x[i], x[gt]
+				gt--
+			default:
+				i++
+			}
+		}
+		switch {
+		case j < lt:
+			hi = lt
+		case j <= gt:
+			return p
+		default:
+			lo = gt + 1
+		}
+	}
+	s := x[lo:hi]
+	slices.SortFunc(s, func(a, b float64) int { return cmp.Compare(b, a) })
+	return s[j-lo]
 }
 
 // PrincipalWeightsStream is PrincipalWeights over a row stream of W, in
-// O(r·n + K) memory (plus a block of rows): pass one finds V_r by the
-// randomized route (Randomized, with the residual schedule described at
-// PrincipalWeights; WithMethod(MethodGram) uses one pass and n² memory
+// O(r·n + K) memory (plus a block of rows; the block Krylov basis is
+// 16·(r+p)·n floats, 39 MB at n = 4096, r = 64): the first passes find V_r
+// by the randomized route (Randomized, with the residual schedule described
+// at PrincipalWeights; WithMethod(MethodGram) uses one pass and n² memory
 // instead), and one more pass computes each block of rows of
 // W_r = W V_r V_rᵀ and keeps the K best entries, by (|value|, −index), in a
 // bounded buffer of 2K. The first pass reads src from where it stands;

@@ -361,3 +361,26 @@ func TestPrincipalWeightsSampleFloor(t *testing.T) {
 		}
 	}
 }
+
+// TestNthLargest against a sort, with ties and degenerate inputs.
+func TestNthLargest(t *testing.T) {
+	rng := testRand(14)
+	for trial := range 200 {
+		n := 1 + rng.IntN(300)
+		x := make([]float64, n)
+		for i := range x {
+			switch trial % 3 {
+			case 0:
+				x[i] = rng.NormFloat64()
+			case 1:
+				x[i] = float64(rng.IntN(4))
+			default:
+				x[i] = float64(i)
+			}
+		}
+		want := slices.Clone(x)
+		slices.Sort(want)
+		j := rng.IntN(n)
+		assert.Equal(t, want[n-1-j], nthLargest(slices.Clone(x), j), "trial %d n %d j %d", trial, n, j)
+	}
+}

@@ -65,13 +65,81 @@ const adaptiveTol = 1e-3
 
 // The residual schedule (principal weights, where individual entries of
 // W_r matter, not just the error) runs block Krylov or Chebyshev-filtered
-// subspace iteration, one pass per application of AᵀA, until every top-r
-// Ritz pair has ‖AᵀA v − θ v‖ ≤ principalResidTol·θ_1, or for
-// maxResidualPasses.
+// subspace iteration, one pass per application of AᵀA, until subspaceDone,
+// or for maxResidualPasses.
 const (
+	principalAngleTol = 1e-7
 	principalResidTol = 1e-9
 	maxResidualPasses = 30
 )
+
+// subspaceDone is the residual schedule's stopping rule for the top r Ritz
+// pairs: the estimated angle between their span and the true top-r
+// eigenspace (subspaceAngle) is at most principalAngleTol — what fixes the
+// entries of W_r = A V Vᵀ, so the schedule iterates longer when σ_r and
+// σ_{r+1} are close and less when they are far apart — or, when the gap
+// is not resolved (σ_r, σ_{r+1} equal within gapTol·σ_1 and the estimates'
+// uncertainty, so W_r is not unique and no number of passes picks one), as
+// soon as every top-r residual is at most principalResidTol·θ_1.
+func subspaceDone(rz *ritz, r int, gapTol float64) bool {
+	if subspaceAngle(rz, r) <= principalAngleTol {
+		return true
+	}
+	lim := principalResidTol * rz.theta[0]
+	for i := range r {
+		if rz.res[i] > lim {
+			return false
+		}
+	}
+	return !gapResolved(rz, r, gapTol)
+}
+
+// subspaceAngle estimates, by the Davis–Kahan sinΘ theorem, the sine of the
+// largest principal angle between the span of the top r Ritz vectors and
+// the true top-r eigenspace: ‖R_r‖_F/δ, R_r the residuals M v_i − θ_i v_i
+// and δ = θ_r − (θ_{r+1} + ρ_{r+1}) the gap to an estimate of λ_{r+1}
+// from above. +Inf when there is no (r+1)-th pair or δ ≤ 0.
+func subspaceAngle(rz *ritz, r int) float64 {
+	if r < 1 || r >= rz.k {
+		return math.Inf(1)
+	}
+	var ss float64
+	for i := range r {
+		ss += rz.res[i] * rz.res[i]
+	}
+	delta := rz.theta[r-1] - rz.theta[r] - rz.res[r]
+	if !(delta > 0) {
+		return math.Inf(1)
+	}
+	return math.Sqrt(ss) / delta
+}
+
+// gapResolved reports whether σ_r − σ_{r+1} exceeds gapTol·σ_1 plus the
+// uncertainty of the two estimates (the test behind Result.Unique), with
+// σ_i = √θ_i; false when there is no (r+1)-th pair, and also when θ_r is
+// at the resolution floor (A has rank < r: W_r = A, nothing to resolve).
+func gapResolved(rz *ritz, r int, gapTol float64) bool {
+	if r < 1 || r >= rz.k {
+		return false
+	}
+	th0 := max(rz.theta[0], 0)
+	if rz.theta[r-1] <= float64(rz.d)*eps*th0 {
+		return false
+	}
+	sr, snext := math.Sqrt(max(rz.theta[r-1], 0)), math.Sqrt(max(rz.theta[r], 0))
+	return sr-snext > gapTol*math.Sqrt(th0)+ritzUnc(rz, r-1)+ritzUnc(rz, r)
+}
+
+// ritzUnc is the uncertainty of σ_i = √θ_i from its Ritz residual ρ:
+// min(ρ/σ, √ρ).
+func ritzUnc(rz *ritz, i int) float64 {
+	s := math.Sqrt(max(rz.theta[i], 0))
+	u := math.Sqrt(rz.res[i])
+	if s > 0 {
+		u = min(u, rz.res[i]/s)
+	}
+	return u
+}
 
 // randomized runs the iteration on src.
 func randomized(src source, r int, cfg *config) (*Result, error) {
@@ -146,6 +214,7 @@ func randomized(src source, r int, cfg *config) (*Result, error) {
 		// Residual schedule: Chebyshev-filtered subspace iteration, one
 		// pass per application of AᵀA.
 		fi := newFiltered(k, d, rng)
+		fi.done = func(rz *ritz) bool { return subspaceDone(rz, int(min(int64(min(r, k)), n)), cfg.gapTol) }
 		converged, err := fi.run(pass, qt, r, cfg.residTol, math.MaxInt, maxResidualPasses)
 		if err != nil {
 			return nil, err
@@ -207,13 +276,7 @@ func randomizedKrylov(kr *krylov, pass func(x, z []float64) error, qt []float64,
 		case cfg.powerIters >= 0:
 			return false
 		case cfg.residTol > 0:
-			lim := cfg.residTol * rz.theta[0]
-			for i := range rr {
-				if rz.res[i] > lim {
-					return false
-				}
-			}
-			return true
+			return subspaceDone(rz, rr, cfg.gapTol)
 		}
 		var captured float64
 		for i := range rr {

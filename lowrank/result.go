@@ -65,6 +65,14 @@ type Result struct {
 	// Residual is max_{i≤Rank} ‖AᵀA v_i − σ_i² v_i‖ / σ_1² on the iterative
 	// routes (0 on the SVD route).
 	Residual float64
+	// Angle estimates the sine of the largest principal angle between span V
+	// and the true top-r right singular subspace — what the entries of
+	// A_r = A V Vᵀ depend on — by the Davis–Kahan sinΘ theorem from the Ritz
+	// residuals and the gap σ_r² − σ_{r+1}² on the iterative routes (an
+	// estimate: σ_{r+1} is itself estimated). It is 0 on the SVD route and
+	// when A has rank < r, and +Inf when σ_{r+1} is not known (no
+	// oversampling, the sketch route) or the estimated gap is not positive.
+	Angle float64
 	// Converged is false when the Gram route hit its iteration cap before
 	// its tolerance, or the randomized route's residual schedule (used for
 	// principal weights) its pass cap; the result is still the best of the

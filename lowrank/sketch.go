@@ -44,6 +44,7 @@ func FromSketch(fd *sketch.FrequentDirections, r int, opts ...Option) (*Result, 
 	res := &Result{
 		Rows: fd.Seen(), Cols: d, FrobSq: frob, GapTol: cfg.gapTol, Delta: delta,
 		Method: MethodSketch, SignsFrom: 'V', Passes: 1, Converged: true,
+		Angle: math.Inf(1),
 	}
 	var s []float64
 	var vv mat.Dense

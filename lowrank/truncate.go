@@ -410,6 +410,9 @@ type filtered struct {
 	coef           []float64
 	rng            *rand.Rand
 	iters, applied int
+	// done, when set, replaces the residual test of run: it is asked after
+	// every Rayleigh–Ritz step.
+	done func(*ritz) bool
 }
 
 func newFiltered(k, d int, rng *rand.Rand) *filtered {
@@ -443,6 +446,9 @@ func (f *filtered) run(apply func(x, z []float64) error, x []float64, r int, tol
 				converged = false
 				break
 			}
+		}
+		if f.done != nil {
+			converged = f.done(rz)
 		}
 		left := maxApply - f.applied
 		if converged || left <= 0 || f.iters >= maxIter {
@@ -517,14 +523,7 @@ func fromRitz(rz *ritz, r int, n int64, d int, frob float64, cfg *config) *Resul
 		lower += max(rz.theta[i], 0)
 	}
 	res.TailLower = min(lower, res.TailEnergy)
-	unc := func(i int) float64 {
-		s := math.Sqrt(max(rz.theta[i], 0))
-		u := math.Sqrt(rz.res[i])
-		if s > 0 {
-			u = min(u, rz.res[i]/s)
-		}
-		return u
-	}
+	unc := func(i int) float64 { return ritzUnc(rz, i) }
 	var uncR, uncNext float64
 	if rank == r && r < k {
 		if rz.theta[r] > cut {
@@ -540,5 +539,9 @@ func fromRitz(rz *ritz, r int, n int64, d int, frob float64, cfg *config) *Resul
 		uncNext = math.Inf(1)
 	}
 	setGap(res, r, uncR, uncNext)
+	res.Angle = subspaceAngle(rz, r)
+	if rank < r {
+		res.Angle = 0 // A has rank < r: A_r = A whatever the vectors
+	}
 	return res
 }
