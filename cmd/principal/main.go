@@ -23,8 +23,9 @@
 // -o name ending in .safetensors) a safetensors file of U8 masks under the
 // tensors' names. The report — per tensor: shape, K, density, the share of
 // ‖W‖²_F and of ‖W_r‖²_F the mask holds, whether W_r is unique, the passes
-// and the residual max‖WᵀW v − σ² v‖/σ_1² V_r was iterated to (1e-9 unless
-// "converged" is false), seconds —
+// the residual max‖WᵀW v − σ² v‖/σ_1² and the estimated angle between
+// span V_r and the true subspace (≤ 1e-7 unless "converged" is false or
+// W_r is not unique; absent when it cannot be estimated), seconds —
 // is text, or one JSON object with -json.
 package main
 
@@ -62,22 +63,23 @@ type options struct {
 }
 
 type tensorReport struct {
-	Name         string  `json:"name"`
-	Shape        [2]int  `json:"shape"`
-	K            int     `json:"k"`
-	Density      float64 `json:"density"`
-	EnergyShare  float64 `json:"energy_share"`
-	LowRankShare float64 `json:"lowrank_share"`
-	Threshold    float64 `json:"threshold"`
-	Rank         int     `json:"rank"`
-	Unique       bool    `json:"unique"`
-	Gap          float64 `json:"gap"`
-	Method       string  `json:"method"`
-	Streamed     bool    `json:"streamed"`
-	Passes       int     `json:"passes"`
-	Converged    bool    `json:"converged"`
-	Residual     float64 `json:"residual"`
-	Seconds      float64 `json:"seconds"`
+	Name         string   `json:"name"`
+	Shape        [2]int   `json:"shape"`
+	K            int      `json:"k"`
+	Density      float64  `json:"density"`
+	EnergyShare  float64  `json:"energy_share"`
+	LowRankShare float64  `json:"lowrank_share"`
+	Threshold    float64  `json:"threshold"`
+	Rank         int      `json:"rank"`
+	Unique       bool     `json:"unique"`
+	Gap          float64  `json:"gap"`
+	Method       string   `json:"method"`
+	Streamed     bool     `json:"streamed"`
+	Passes       int      `json:"passes"`
+	Converged    bool     `json:"converged"`
+	Residual     float64  `json:"residual"`
+	Angle        *float64 `json:"angle,omitempty"`
+	Seconds      float64  `json:"seconds"`
 }
 
 type report struct {
@@ -263,6 +265,9 @@ func selectOne(o *options, src stream.Reader, rows int64, name string) (*lowrank
 		Method: p.Truncation.Method.String(), Streamed: streamed, Passes: p.Truncation.Passes,
 		Converged: p.Truncation.Converged, Residual: p.Truncation.Residual,
 		Seconds: time.Since(start).Seconds(),
+	}
+	if a := p.Truncation.Angle; !math.IsInf(a, 0) {
+		tr.Angle = &a
 	}
 	return p, tr, nil
 }
