@@ -136,7 +136,7 @@ func (r *RandomOrder) UnmarshalBinary(b []byte) error {
 		return dec.Err()
 	}
 	cfg := &config{seed: seed, rows: n, blocks: p, slack: l, minGap: minGap, minStab: minStab}
-	nr := &RandomOrder{cfg: cfg, d: d, k: k, p: p, l: l, n: n, init: n, chunk: chunkFor(d)}
+	nr := &RandomOrder{cfg: cfg, d: d, k: k, p: p, l: l, n: n, init: n}
 	if nr.init == 0 {
 		nr.init = 64 * int64(p)
 	}

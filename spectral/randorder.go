@@ -9,15 +9,6 @@ import (
 	"github.com/linstream/linstream/stream"
 )
 
-// chunkRows is the most held heavy rows RandomOrder applies at a time at a
-// block end (the size of its product scratch).
-const chunkRows = 64
-
-// chunkFor is the chunk for d columns: about 16 KiB of rows (4 to 64 rows),
-// so that the GemmTN of the heavy step finds the rows its GemmNT just read
-// in L1.
-func chunkFor(d int) int { return max(4, min(chunkRows, 2048/d)) }
-
 // RandomOrder estimates v₁ in one pass over rows that arrive in uniformly
 // random order, with memory (heavy rows + O(1))·d floats independent of n.
 //
@@ -119,10 +110,8 @@ type RandomOrder struct {
 
 	zs, ys, tmp []float64     // k×d: iterates (row i is column i), light sums, scratch
 	zPrev       []float64     // d
-	pbuf        []float64     // chunkRows×k: H·Zᵀ for a chunk of held heavy rows
 	pv          []float64     // k+1: the arriving row's products and squared norm
 	pc          [maxK]float64 // products of the light row awaiting its update
-	chunk       int           // rows classified and applied at a time
 	heavy       []float64     // heavy rows, row-major, one slot each
 	hnorm       []float64     // squared norm of each slot's row
 	hblock      []int64       // block (r.blocks) in which each slot's row was stored
@@ -181,7 +170,6 @@ func NewRandomOrder(cols int, opts ...Option) (*RandomOrder, error) {
 	if r.init == 0 {
 		r.init = 64 * int64(r.p)
 	}
-	r.chunk = chunkFor(cols)
 	r.maxHeavy = cfg.maxHeavy
 	if r.maxHeavy == 0 {
 		r.maxHeavy = max(64, DefaultHeavyFloats/cols)
@@ -194,12 +182,12 @@ func NewRandomOrder(cols int, opts ...Option) (*RandomOrder, error) {
 // alloc sizes the fixed buffers for r.d and r.k.
 func (r *RandomOrder) alloc() {
 	d, k := r.d, r.k
-	buf := make([]float64, 3*k*d+d+chunkRows*k+k+1)
+	buf := make([]float64, 3*k*d+d+k+1)
 	r.zs, buf = buf[:k*d:k*d], buf[k*d:]
 	r.ys, buf = buf[:k*d:k*d], buf[k*d:]
 	r.tmp, buf = buf[:k*d:k*d], buf[k*d:]
 	r.zPrev, buf = buf[:d:d], buf[d:]
-	r.pbuf, r.pv = buf[:chunkRows*k:chunkRows*k], buf[chunkRows*k:]
+	r.pv = buf
 }
 
 // Cols returns the number of columns d.
@@ -420,14 +408,21 @@ func (r *RandomOrder) step(zs, ys, tmp, zPrev []float64, theta *[maxK]float64, s
 	}
 	s := kernel.Dot(col(zs, 0), col(ys, 0)) // the shift, per row of the stream
 	// ys += (HᵀH/t)Z: the heavy rows seen so far.
+	// Pipelined as the light rows are: each held row's update rides on the
+	// next one's projection.
 	if h := r.nHeavy; h > 0 {
-		// In chunks, so that GemmTN finds the rows GemmNT just read in L1.
-		for lo := 0; lo < h; lo += r.chunk {
-			m := min(r.chunk, h-lo)
-			blk, p := r.heavy[lo*d:(lo+m)*d], r.pbuf[:m*k]
-			kernel.GemmNT(m, k, d, 1, blk, d, zs, d, 0, p, k)
-			kernel.GemmTN(k, d, m, 1/float64(r.t), p, k, blk, d, 1, ys, d)
+		pv, pc := r.pv, r.pc[:k]
+		inv := 1 / float64(r.t)
+		var prev []float64
+		for i := range h {
+			row := r.heavy[i*d : (i+1)*d]
+			kernel.ProjectUpdate(k, d, row, zs, d, pv, prev, pc, ys, d)
+			for c := range pc {
+				pc[c] = inv * pv[c]
+			}
+			prev = row
 		}
+		kernel.ProjectUpdate(k, d, nil, zs, d, nil, prev, pc, ys, d)
 	}
 	// Rayleigh–Ritz: M = ZᵀGZ (per row), M = SΘSᵀ.
 	m, sv, vals := small[:k*k], small[k*k:2*k*k], theta[:k]
@@ -528,11 +523,10 @@ func (r *RandomOrder) Result() Result {
 		Rows:      r.t,
 		Passes:    1,
 		HeavyRows: r.nHeavy,
-		// Z, its light sums, the step scratch, z_prev, the heavy step's
-		// product scratch, the products of the arriving row and of the one
-		// before it, and the heavy rows
-		// with their norm, block and heap entry.
-		StateFloats:  3*k*d + d + chunkRows*k + 2*k + 1 + r.nHeavy*(d+3),
+		// Z, its light sums, the step scratch, z_prev, the products of the
+		// arriving row and of the one before it, and the heavy rows with
+		// their norm, block and heap entry.
+		StateFloats:  3*k*d + d + 2*k + 1 + r.nHeavy*(d+3),
 		HeavyEvicted: r.evicted,
 		Value:        math.NaN(),
 		Residual:     math.NaN(),
