@@ -300,20 +300,24 @@ func FuzzKernelGemm(f *testing.F) {
 func FuzzKernelProjectUpdate(f *testing.F) {
 	f.Add(uint64(1), uint8(3), uint16(5), uint8(0), 1.0, -2.0, 0.5)
 	f.Add(uint64(2), uint8(2), uint16(512), uint8(1), 0.0, 3.0, 1.0)
-	f.Add(uint64(3), uint8(1), uint16(1031), uint8(2), -1.0, 0.25, 0.0)
-	f.Fuzz(func(t *testing.T, seed uint64, k8 uint8, n16 uint16, mode8 uint8, s0, s1, s2 float64) {
+	f.Add(uint64(3), uint8(15), uint16(1031), uint8(4), -1.0, 0.25, 0.0)
+	f.Fuzz(func(t *testing.T, seed uint64, km8 uint8, n16 uint16, mode8 uint8, s0, s1, s2 float64) {
 		if !usable(s0) || !usable(s1) || !usable(s2) {
 			return
 		}
-		k, n, mode := int(k8%4), int(n16%2048), int(mode8%4) // mode: 0 both, 1 no x, 2 no y, 3 neither
+		// mode: 0 both halves, 1 no x, 2 no y, 3 neither; +4: C is B's first rows.
+		k, m, n, mode, alias := int(km8%4), int(km8/4%4), int(n16%2048), int(mode8%4), mode8&4 != 0
+		if alias {
+			m = min(m, k)
+		}
 		rng := rand.New(rand.NewPCG(seed, 9))
 		x := newMat(rng, 1, n, 0, rng.IntN(2))
 		y := newMat(rng, 1, n, 0, rng.IntN(2))
 		b := newMat(rng, k, n, rng.IntN(3), rng.IntN(2))
-		c := newMat(rng, k, n, rng.IntN(3), rng.IntN(2))
+		c := newMat(rng, m, n, rng.IntN(3), rng.IntN(2))
 		p := newMat(rng, 1, k+1, 0, rng.IntN(2))
-		s := []float64{s0, s1, s2}[:k]
-		run := func(c, p *mat) {
+		s := []float64{s0, s1, s2}[:m]
+		run := func(b, c, p *mat) {
 			var xs, ys []float64
 			if mode == 0 || mode == 2 {
 				xs = x.data()
@@ -321,14 +325,26 @@ func FuzzKernelProjectUpdate(f *testing.F) {
 			if mode == 0 || mode == 1 {
 				ys = y.data()
 			}
-			kernel.ProjectUpdate(k, n, xs, b.data(), b.ld, p.data(), ys, s, c.data(), c.ld)
+			if alias {
+				c = b
+			}
+			kernel.ProjectUpdate(n, k, m, xs, b.data(), b.ld, p.data(), ys, s, c.data(), c.ld)
 		}
-		wc, wp := c.clone(), p.clone()
-		generic(func() { run(wc, wp) })
+		if alias {
+			c = b
+		}
+		wb, wc, wp := b.clone(), c.clone(), p.clone()
+		if alias {
+			wc = wb
+		}
+		generic(func() { run(wb, wc, wp) })
 		eachImpl(func(impl string) {
-			gc, gp := c.clone(), p.clone()
-			run(gc, gp)
-			compare(t, impl+" ProjectUpdate C", c, gc, wc, 1, func(int, int) bool { return mode <= 1 }, func(i, j int) float64 {
+			gb, gc, gp := b.clone(), c.clone(), p.clone()
+			if alias {
+				gc = gb
+			}
+			run(gb, gc, gp)
+			compare(t, impl+" ProjectUpdate C", c, gc, wc, 1, func(i, _ int) bool { return mode <= 1 && i < m }, func(i, j int) float64 {
 				return math.Abs(s[i]*y.at(0, j)) + math.Abs(c.at(i, j))
 			})
 			compare(t, impl+" ProjectUpdate p", p, gp, wp, n, func(int, int) bool { return mode == 0 || mode == 2 }, func(_, j int) float64 {

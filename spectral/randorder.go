@@ -242,7 +242,7 @@ func (r *RandomOrder) WriteRows(src []float64) (int, error) {
 	pc := r.pc[:k]
 	for i := range rows {
 		a := src[i*d : (i+1)*d]
-		kernel.ProjectUpdate(k, d, a, r.zs, d, pv, pend, pc, r.ys, d)
+		kernel.ProjectUpdate(d, k, k, a, r.zs, d, pv, pend, pc, r.ys, d)
 		pend = nil
 		s := pv[k]
 		if math.IsNaN(s) || math.IsInf(s, 0) {
@@ -266,14 +266,14 @@ func (r *RandomOrder) WriteRows(src []float64) (int, error) {
 		}
 		if r.t == r.blockEnd {
 			if pend != nil {
-				kernel.ProjectUpdate(k, d, nil, r.zs, d, nil, pend, pc, r.ys, d)
+				kernel.ProjectUpdate(d, k, k, nil, r.zs, d, nil, pend, pc, r.ys, d)
 				pend = nil
 			}
 			r.endBlock()
 		}
 	}
 	if pend != nil {
-		kernel.ProjectUpdate(k, d, nil, r.zs, d, nil, pend, pc, r.ys, d)
+		kernel.ProjectUpdate(d, k, k, nil, r.zs, d, nil, pend, pc, r.ys, d)
 	}
 	return rows, nil
 }
@@ -416,13 +416,13 @@ func (r *RandomOrder) step(zs, ys, tmp, zPrev []float64, theta *[maxK]float64, s
 		var prev []float64
 		for i := range h {
 			row := r.heavy[i*d : (i+1)*d]
-			kernel.ProjectUpdate(k, d, row, zs, d, pv, prev, pc, ys, d)
+			kernel.ProjectUpdate(d, k, k, row, zs, d, pv, prev, pc, ys, d)
 			for c := range pc {
 				pc[c] = inv * pv[c]
 			}
 			prev = row
 		}
-		kernel.ProjectUpdate(k, d, nil, zs, d, nil, prev, pc, ys, d)
+		kernel.ProjectUpdate(d, k, k, nil, zs, d, nil, prev, pc, ys, d)
 	}
 	// Rayleigh–Ritz: M = ZᵀGZ (per row), M = SΘSᵀ.
 	m, sv, vals := small[:k*k], small[k*k:2*k*k], theta[:k]

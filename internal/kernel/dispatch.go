@@ -32,7 +32,7 @@ type bodies struct {
 	gemmNT        func(m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int)
 	gemmTN        func(m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int)
 	gemmNTNorms   func(m, n, k int, a []float64, lda int, b []float64, ldb int, c []float64, ldc int, nrm []float64)
-	projectUpdate func(k, n int, x, b []float64, ldb int, p, y, s, c []float64, ldc int)
+	projectUpdate func(n, k, m int, x, b []float64, ldb int, p, y, s, c []float64, ldc int)
 }
 
 var genericBodies = bodies{

@@ -5,25 +5,27 @@ package kernel
 // it, y, share one loop, so that the update's arithmetic runs while x is
 // still on its way from memory.
 //
-// With B a k×n block (row-major, leading dimension ldb, k ≤ 3) it sets
+// With B a k×n block (row-major, leading dimension ldb) it sets
 //
-//	p[c] = Σ_j x[j]·B[c][j]   for c < k,   p[k] = Σ_j x[j]²
+//	p[i] = Σ_j x[j]·B[i][j]   for i < k,   p[k] = Σ_j x[j]²
 //
-// and adds
+// and, with C an m×n block (leading dimension ldc), adds
 //
-//	C[c][j] += s[c]·y[j]       for c < k, j < n
+//	C[i][j] += s[i]·y[j]       for i < m, j < n.
 //
-// to the k×n block C (leading dimension ldc). A nil x skips the projection
-// (p is not touched), a nil y the update. p[c] and p[k] obey
-// the package's rounding bound with n terms, each C[c][j] with one. C must
-// not overlap x, y, B or p. It does not allocate. It panics if k is not in
-// [0, 3], n is negative, or a slice is too short for its part.
-func ProjectUpdate(k, n int, x, b []float64, ldb int, p, y, s, c []float64, ldc int) {
-	if k < 0 || k > 3 {
-		panic("kernel: ProjectUpdate needs 0 ≤ k ≤ 3")
+// k and m are at most 3. A nil x skips the projection (p is not touched), a
+// nil y the update. p[i] obeys the package's rounding bound with n terms,
+// each C[i][j] with one. C may be the first m rows of B (the same memory
+// and leading dimension: every entry of B is read before it is updated, so
+// p uses the old values); otherwise C must not overlap x, y, B or p. It
+// does not allocate. It panics if k or m is not in [0, 3], n is negative,
+// or a slice is too short for its part.
+func ProjectUpdate(n, k, m int, x, b []float64, ldb int, p, y, s, c []float64, ldc int) {
+	if k < 0 || k > 3 || m < 0 || m > 3 {
+		panic("kernel: ProjectUpdate needs 0 ≤ k, m ≤ 3")
 	}
 	checkMat(k, n, b, ldb)
-	checkMat(k, n, c, ldc)
+	checkMat(m, n, c, ldc)
 	if x != nil {
 		if len(x) < n {
 			panic("kernel: vector slice too short")
@@ -36,7 +38,7 @@ func ProjectUpdate(k, n int, x, b []float64, ldb int, p, y, s, c []float64, ldc 
 		if len(y) < n {
 			panic("kernel: vector slice too short")
 		}
-		if len(s) < k {
+		if len(s) < m {
 			panic("kernel: coefficient slice too short")
 		}
 	}
@@ -46,11 +48,11 @@ func ProjectUpdate(k, n int, x, b []float64, ldb int, p, y, s, c []float64, ldc 
 		}
 		return
 	}
-	projectUpdate(k, n, x, b, ldb, p, y, s, c, ldc)
+	projectUpdate(n, k, m, x, b, ldb, p, y, s, c, ldc)
 }
 
 // projectUpdateGeneric is the specification of ProjectUpdate for n ≥ 1.
-func projectUpdateGeneric(k, n int, x, b []float64, ldb int, p, y, s, c []float64, ldc int) {
+func projectUpdateGeneric(n, k, m int, x, b []float64, ldb int, p, y, s, c []float64, ldc int) {
 	if x != nil {
 		for i := range k {
 			p[i] = dotGeneric(x[:n], b[i*ldb:i*ldb+n])
@@ -58,7 +60,7 @@ func projectUpdateGeneric(k, n int, x, b []float64, ldb int, p, y, s, c []float6
 		p[k] = dotGeneric(x[:n], x[:n])
 	}
 	if y != nil {
-		for i := range k {
+		for i := range m {
 			axpyGeneric(s[i], y[:n], c[i*ldc:i*ldc+n])
 		}
 	}

@@ -2,11 +2,13 @@
 
 #include "textflag.h"
 
-// func projectUpdate3AVX512(n int, x *float64, b *[3]*float64, y *float64, s *[3]float64, c *[3]*float64, out *[4]float64)
+// func projectUpdate3AVX512(n int, x *float64, b *[3]*float64, y *float64, s *[3]float64, c *[3]*float64, m int, out *[4]float64)
 //
 // out[r] = Σ_{j<n} x[j]·b[r][j] for r < 3, out[3] = Σ_{j<n} x[j]², and
-// c[r][j] += s[r]·y[j] for r < 3, j < n, in one loop over j; n ≥ 1.
-TEXT ·projectUpdate3AVX512(SB), NOSPLIT, $0-56
+// c[r][j] += s[r]·y[j] for r < m (2 or 3), j < n, in one loop over j;
+// n ≥ 1. In every column block the loads of b come before the stores to c,
+// so c may alias the first rows of b.
+TEXT ·projectUpdate3AVX512(SB), NOSPLIT, $0-64
 	MOVQ n+0(FP), CX
 	MOVQ x+8(FP), DI
 	MOVQ b+16(FP), DX
@@ -22,6 +24,7 @@ TEXT ·projectUpdate3AVX512(SB), NOSPLIT, $0-56
 	MOVQ 0(DX), AX
 	MOVQ 8(DX), BX
 	MOVQ 16(DX), R12
+	MOVQ m+48(FP), R13
 	XORQ SI, SI
 	VXORPD Z0, Z0, Z0
 	VXORPD Z1, Z1, Z1
@@ -55,20 +58,24 @@ pu_loop16:
 	VMOVUPD     64(AX)(SI*1), Z21
 	VMOVUPD     (BX)(SI*1), Z22
 	VMOVUPD     64(BX)(SI*1), Z23
-	VMOVUPD     (R12)(SI*1), Z24
-	VMOVUPD     64(R12)(SI*1), Z25
 	VFMADD231PD Z18, Z28, Z20
 	VFMADD231PD Z19, Z28, Z21
 	VFMADD231PD Z18, Z29, Z22
 	VFMADD231PD Z19, Z29, Z23
-	VFMADD231PD Z18, Z30, Z24
-	VFMADD231PD Z19, Z30, Z25
 	VMOVUPD     Z20, (AX)(SI*1)
 	VMOVUPD     Z21, 64(AX)(SI*1)
 	VMOVUPD     Z22, (BX)(SI*1)
 	VMOVUPD     Z23, 64(BX)(SI*1)
+	CMPQ        R13, $3
+	JNE         pu_next16
+	VMOVUPD     (R12)(SI*1), Z24
+	VMOVUPD     64(R12)(SI*1), Z25
+	VFMADD231PD Z18, Z30, Z24
+	VFMADD231PD Z19, Z30, Z25
 	VMOVUPD     Z24, (R12)(SI*1)
 	VMOVUPD     Z25, 64(R12)(SI*1)
+
+pu_next16:
 	ADDQ        $128, SI
 	SUBQ        $16, CX
 	CMPQ        CX, $16
@@ -85,13 +92,17 @@ pu_tail8:
 	VMOVUPD     (R11)(SI*1), Z18
 	VMOVUPD     (AX)(SI*1), Z20
 	VMOVUPD     (BX)(SI*1), Z22
-	VMOVUPD     (R12)(SI*1), Z24
 	VFMADD231PD Z18, Z28, Z20
 	VFMADD231PD Z18, Z29, Z22
-	VFMADD231PD Z18, Z30, Z24
 	VMOVUPD     Z20, (AX)(SI*1)
 	VMOVUPD     Z22, (BX)(SI*1)
+	CMPQ        R13, $3
+	JNE         pu_next8
+	VMOVUPD     (R12)(SI*1), Z24
+	VFMADD231PD Z18, Z30, Z24
 	VMOVUPD     Z24, (R12)(SI*1)
+
+pu_next8:
 	ADDQ        $64, SI
 	SUBQ        $8, CX
 
@@ -113,12 +124,14 @@ pu_tail:
 	VMOVUPD.Z   (R11)(SI*1), K1, Z18
 	VMOVUPD.Z   (AX)(SI*1), K1, Z20
 	VMOVUPD.Z   (BX)(SI*1), K1, Z22
-	VMOVUPD.Z   (R12)(SI*1), K1, Z24
 	VFMADD231PD Z18, Z28, Z20
 	VFMADD231PD Z18, Z29, Z22
-	VFMADD231PD Z18, Z30, Z24
 	VMOVUPD     Z20, K1, (AX)(SI*1)
 	VMOVUPD     Z22, K1, (BX)(SI*1)
+	CMPQ        R13, $3
+	JNE         pu_reduce
+	VMOVUPD.Z   (R12)(SI*1), K1, Z24
+	VFMADD231PD Z18, Z30, Z24
 	VMOVUPD     Z24, K1, (R12)(SI*1)
 
 pu_reduce:
@@ -139,7 +152,7 @@ pu_reduce:
 	VPERM2F128    $0x20, Y2, Y0, Y1
 	VPERM2F128    $0x31, Y2, Y0, Y3
 	VADDPD        Y3, Y1, Y1
-	MOVQ          out+48(FP), DX
+	MOVQ          out+56(FP), DX
 	VMOVUPD       Y1, (DX)
 	VZEROUPPER
 	RET

@@ -10,22 +10,30 @@ import (
 )
 
 // ProjectUpdate against the compensated reference in guarded buffers, with
-// either half absent, for k = 0…3 and every body.
+// either half absent, k, m = 0…3, C apart from B or aliasing its first
+// rows, for every body.
 func TestProjectUpdate(t *testing.T) {
 	rng := rand.New(rand.NewPCG(12, 12))
-	trials := 120
+	trials := 200
 	if racecheck.Enabled {
-		trials = 24
+		trials = 40
 	}
 	for trial := range trials {
-		k, n := rng.IntN(4), thinSize(rng)
+		k, m, n := rng.IntN(4), rng.IntN(4), thinSize(rng)
+		alias := trial%3 == 0
+		if alias {
+			m = min(m, k)
+		}
 		hasX, hasY := trial%5 != 1 && trial%5 != 4, trial%5 != 2 && trial%5 != 4
 		x := newGMat(rng, 1, n, 0, rng.IntN(2))
 		y := newGMat(rng, 1, n, 0, rng.IntN(2))
 		b := newGMat(rng, k, n, rng.IntN(4), rng.IntN(2))
-		c := newGMat(rng, k, n, rng.IntN(3), rng.IntN(2))
+		c := newGMat(rng, m, n, rng.IntN(3), rng.IntN(2))
+		if alias {
+			c = b
+		}
 		p := newGMat(rng, 1, k+1, 0, rng.IntN(2))
-		s := newGMat(rng, 1, k, 0, 0)
+		s := newGMat(rng, 1, m, 0, 0)
 		var xs, ys []float64
 		if hasX {
 			xs = x.data()
@@ -38,7 +46,7 @@ func TestProjectUpdate(t *testing.T) {
 			var r refSum
 			for j := range n {
 				if i < k {
-					r.addProd(x.at(0, j), b.at(i, j))
+					r.addProd(x.at(0, j), b.orAt(i, j))
 				} else {
 					r.addProd(x.at(0, j), x.at(0, j))
 				}
@@ -46,10 +54,15 @@ func TestProjectUpdate(t *testing.T) {
 			wantP[i], tolP[i] = refEntry(&r, n, 1, 0, 0)
 		}
 		forEachImpl(t, func(t *testing.T, impl string) {
+			b.reset()
 			c.reset()
 			p.reset()
-			ProjectUpdate(k, n, xs, b.data(), b.ld, p.data(), ys, s.data(), c.data(), c.ld)
-			for i := range k {
+			cd := c.data()
+			if m == 0 && alias {
+				cd = b.data()
+			}
+			ProjectUpdate(n, k, m, xs, b.data(), b.ld, p.data(), ys, s.data(), cd, c.ld)
+			for i := range m {
 				for j := range n {
 					want, tol := c.orAt(i, j), 0.0
 					if hasY {
@@ -57,39 +70,43 @@ func TestProjectUpdate(t *testing.T) {
 						r.addProd(s.at(0, i), y.at(0, j))
 						want, tol = refEntry(&r, 1, 1, 1, c.orAt(i, j))
 					}
-					require.InDelta(t, want, c.at(i, j), tol, "k=%d n=%d C[%d,%d]", k, n, i, j)
+					require.InDelta(t, want, c.at(i, j), tol, "k=%d m=%d n=%d alias=%v C[%d,%d]", k, m, n, alias, i, j)
 				}
 			}
 			if hasX {
 				for i := range k + 1 {
-					require.InDelta(t, wantP[i], p.at(0, i), tolP[i], "k=%d n=%d p[%d]", k, n, i)
+					require.InDelta(t, wantP[i], p.at(0, i), tolP[i], "k=%d m=%d n=%d alias=%v p[%d]", k, m, n, alias, i)
 				}
 				p.checkUntouched(t, "p", func(int, int) bool { return true })
 			} else {
 				p.checkUntouched(t, "p", nil)
 			}
-			c.checkUntouched(t, "C", func(int, int) bool { return hasY })
+			c.checkUntouched(t, "C", func(i, _ int) bool { return hasY && i < m })
 			x.checkUntouched(t, "x", nil)
 			y.checkUntouched(t, "y", nil)
-			b.checkUntouched(t, "B", nil)
+			if !alias {
+				b.checkUntouched(t, "B", nil)
+			}
 		})
 	}
 }
 
 func TestProjectUpdatePanicsAndAllocs(t *testing.T) {
 	v := make([]float64, 16)
-	assert.PanicsWithValue(t, "kernel: ProjectUpdate needs 0 ≤ k ≤ 3", func() { ProjectUpdate(4, 2, v, v, 2, v, v, v, v, 2) })
-	assert.PanicsWithValue(t, "kernel: product slice too short", func() { ProjectUpdate(3, 2, v, v, 2, v[:3], v, v, v, 2) })
-	assert.PanicsWithValue(t, "kernel: coefficient slice too short", func() { ProjectUpdate(3, 2, v, v, 2, v, v, v[:2], v, 2) })
-	assert.PanicsWithValue(t, "kernel: vector slice too short", func() { ProjectUpdate(3, 4, v[:3], v, 4, v, nil, nil, v, 4) })
-	assert.PanicsWithValue(t, "kernel: matrix slice too short", func() { ProjectUpdate(3, 4, v, v, 4, v, v, v, v[:11], 4) })
-	assert.PanicsWithValue(t, "kernel: leading dimension smaller than the row length", func() { ProjectUpdate(3, 4, v, v, 3, v, v, v, v, 4) })
+	assert.PanicsWithValue(t, "kernel: ProjectUpdate needs 0 ≤ k, m ≤ 3", func() { ProjectUpdate(2, 4, 3, v, v, 2, v, v, v, v, 2) })
+	assert.PanicsWithValue(t, "kernel: ProjectUpdate needs 0 ≤ k, m ≤ 3", func() { ProjectUpdate(2, 3, -1, v, v, 2, v, v, v, v, 2) })
+	assert.PanicsWithValue(t, "kernel: product slice too short", func() { ProjectUpdate(2, 3, 3, v, v, 2, v[:3], v, v, v, 2) })
+	assert.PanicsWithValue(t, "kernel: coefficient slice too short", func() { ProjectUpdate(2, 3, 3, v, v, 2, v, v, v[:2], v, 2) })
+	assert.PanicsWithValue(t, "kernel: vector slice too short", func() { ProjectUpdate(4, 3, 3, v[:3], v, 4, v, nil, nil, v, 4) })
+	assert.PanicsWithValue(t, "kernel: matrix slice too short", func() { ProjectUpdate(4, 3, 3, v, v, 4, v, v, v, v[:11], 4) })
+	assert.PanicsWithValue(t, "kernel: leading dimension smaller than the row length", func() { ProjectUpdate(4, 3, 3, v, v, 3, v, v, v, v, 4) })
 	if racecheck.Enabled {
 		return
 	}
 	const d = 515
 	x, y, b, c, p, s := make([]float64, d), make([]float64, d), make([]float64, 3*d), make([]float64, 3*d), make([]float64, 4), []float64{1, 2, 3}
 	forEachImpl(t, func(t *testing.T, impl string) {
-		assert.Zero(t, testing.AllocsPerRun(20, func() { ProjectUpdate(3, d, x, b, d, p, y, s, c, d) }))
+		assert.Zero(t, testing.AllocsPerRun(20, func() { ProjectUpdate(d, 3, 3, x, b, d, p, y, s, c, d) }))
+		assert.Zero(t, testing.AllocsPerRun(20, func() { ProjectUpdate(d, 3, 2, x, b, d, p, y, s, b, d) }))
 	})
 }
