@@ -14,7 +14,7 @@ var ErrCorrupt = binfmt.ErrCorrupt
 
 const (
 	randomOrderVersion = 1
-	ojaVersion         = 1
+	ojaVersion         = 2
 	ojaGridVersion     = 1
 )
 
@@ -60,6 +60,15 @@ func (r *RandomOrder) AppendBinary(b []byte) ([]byte, error) {
 		b = binfmt.AppendInt(b, int(v))
 	}
 	return b, nil
+}
+
+func allZero(x []float64) bool {
+	for _, v := range x {
+		if v != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func allFinite(x []float64) bool {
@@ -164,7 +173,7 @@ func (r *RandomOrder) UnmarshalBinary(b []byte) error {
 func (o *Oja) MarshalBinary() ([]byte, error) { return o.AppendBinary(nil) }
 
 // AppendBinary appends the encoding of the state to b and returns it; b is
-// not retained. Layout (version 1, after the 6-byte binfmt header of kind
+// not retained. Layout (version 2, after the 6-byte binfmt header of kind
 // KindOja; integers int64, floats IEEE bits, little-endian):
 //
 //	d, seed (uint64), schedule kind (1 fixed, 2 c/t, 3 c/√t, 4 Frobenius),
@@ -173,7 +182,11 @@ func (o *Oja) MarshalBinary() ([]byte, error) { return o.AppendBinary(nil) }
 //	Σ‖a‖², ‖z‖², ‖w‖², ⟨z, w⟩,
 //	current window (Σq_z, Σq_w, rows), previous window (the same),
 //	z, w, z at the current epoch's start, z at the previous epoch's start
-//	(each length-prefixed float64s of d values).
+//	(each length-prefixed float64s of d values),
+//	then (version 2) a step pending (0 or 1), its steps for z and w, and its
+//	row (length-prefixed, d values; zeros when none is pending).
+//
+// Version 1 (no pending step) is still read.
 func (o *Oja) AppendBinary(b []byte) ([]byte, error) {
 	b = binfmt.AppendHeader(b, binfmt.KindOja, ojaVersion)
 	b = binfmt.AppendInt(b, o.d)
@@ -195,6 +208,10 @@ func (o *Oja) AppendBinary(b []byte) ([]byte, error) {
 	for _, v := range [][]float64{o.z, o.w, o.snapCur, o.snapPrev} {
 		b = binfmt.AppendFloat64s(b, v)
 	}
+	b = binfmt.AppendInt(b, boolInt(o.hasPend))
+	b = binfmt.AppendFloat64(b, o.e[0])
+	b = binfmt.AppendFloat64(b, o.e[1])
+	b = binfmt.AppendFloat64s(b, o.pend)
 	return b, nil
 }
 
@@ -203,7 +220,7 @@ func (o *Oja) AppendBinary(b []byte) ([]byte, error) {
 // field; on failure it returns an error wrapping ErrCorrupt and leaves o
 // unchanged.
 func (o *Oja) UnmarshalBinary(b []byte) error {
-	dec, _ := binfmt.NewDecoder("spectral: Oja", b, binfmt.KindOja, ojaVersion)
+	dec, version := binfmt.NewDecoder("spectral: Oja", b, binfmt.KindOja, ojaVersion)
 	d := dec.Int("cols", 1, 1<<28)
 	seed := dec.Uint64()
 	kind := schedKind(dec.Int("schedule", int(schedFixed), int(schedFrobenius)))
@@ -230,9 +247,19 @@ func (o *Oja) UnmarshalBinary(b []byte) error {
 			dec.Fail("norms or scores out of range")
 		}
 	}
-	var vs [4][]float64
-	for i := range vs {
+	var vs [5][]float64
+	for i := range 4 {
 		vs[i] = dec.Float64s("vector", nil, d)
+	}
+	hasPend, e := false, [2]float64{}
+	vs[4] = make([]float64, 0, d)
+	if version >= 2 && dec.Err() == nil {
+		hasPend = dec.Int("step pending", 0, 1) == 1
+		e[0], e[1] = dec.Float64(), dec.Float64()
+		vs[4] = dec.Float64s("pending row", nil, d)
+		if dec.Err() == nil && (!allFinite(e[:]) || !hasPend && (e != [2]float64{} || !allZero(vs[4]))) {
+			dec.Fail("pending step (%v, %v) out of range", e[0], e[1])
+		}
 	}
 	if err := dec.Finish(); err != nil {
 		return err
@@ -250,6 +277,8 @@ func (o *Oja) UnmarshalBinary(b []byte) error {
 	copy(no.w, vs[1])
 	copy(no.snapCur, vs[2])
 	copy(no.snapPrev, vs[3])
+	copy(no.pend, vs[4])
+	no.hasPend, no.e = hasPend, e
 	no.t, no.sinceNorm, no.epochEnd = t, since, epochEnd
 	no.f, no.nz2, no.nw2, no.zw = fv[0], fv[1], fv[2], fv[3]
 	no.cur = window{fv[4], fv[5], curN}

@@ -83,3 +83,32 @@ func TestUnmarshalRejectsCorruptState(t *testing.T) {
 	assert.Error(t, ro.UnmarshalBinary(rb[:40]))
 	assert.Equal(t, before, fmt.Sprintf("%+v", ro.Result()))
 }
+
+// A version-1 Oja state (before pending steps were encoded) still decodes:
+// it is a version-2 state with no step pending, less the trailing fields.
+func TestOjaReadsVersion1(t *testing.T) {
+	const d = 12
+	a := randomMatrix(128, d, 4)
+	o, _ := NewOja(d, WithSeed(2))
+	_, err := o.WriteRows(a) // 128 rows: the last normalization leaves no step pending
+	require.NoError(t, err)
+	require.False(t, o.hasPend)
+	blob, err := o.MarshalBinary()
+	require.NoError(t, err)
+	v1 := append([]byte(nil), blob[:len(blob)-(8+16+8+8*d)]...)
+	v1[5] = 1
+	var back Oja
+	require.NoError(t, back.UnmarshalBinary(v1))
+	assert.Equal(t, fmt.Sprintf("%#v", o.Result()), fmt.Sprintf("%#v", back.Result()))
+	// And a step pending across a checkpoint survives it.
+	_, err = o.WriteRows(a[:5*d])
+	require.NoError(t, err)
+	require.True(t, o.hasPend)
+	blob, err = o.MarshalBinary()
+	require.NoError(t, err)
+	require.NoError(t, back.UnmarshalBinary(blob))
+	assert.Equal(t, fmt.Sprintf("%#v", o.Result()), fmt.Sprintf("%#v", back.Result()))
+	_, _ = o.WriteRows(a[5*d:])
+	_, _ = back.WriteRows(a[5*d:])
+	assert.Equal(t, fmt.Sprintf("%#v", o.Result()), fmt.Sprintf("%#v", back.Result()))
+}

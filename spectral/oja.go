@@ -45,8 +45,10 @@ type Oja struct {
 
 	z, w, snapCur, snapPrev []float64
 	nz2, nw2, zw            float64    // ‖z‖², ‖w‖², ⟨z, w⟩, updated per row
-	pq, e                   [2]float64 // per-row scratch: ⟨a,z⟩ ⟨a,w⟩, and the steps
-	nrm                     [1]float64 // per-row scratch: ‖a‖²
+	pv                      [4]float64 // per-row scratch: ⟨a,z⟩ ⟨a,w⟩ ‖a‖² ⟨a,a_prev⟩
+	e                       [2]float64 // the steps of the row awaiting its update
+	pend                    []float64  // that row, when a call ends before its update
+	hasPend                 bool
 
 	t, sinceNorm int64
 	f            float64 // Σ‖a‖²
@@ -85,8 +87,9 @@ func NewOja(cols int, opts ...Option) (*Oja, error) {
 // draw both from one Gaussian start.
 func (o *Oja) alloc() {
 	d := o.d
-	buf := make([]float64, 4*d)
-	o.z, o.w, o.snapCur, o.snapPrev = buf[:d], buf[d:2*d:2*d], buf[2*d:3*d:3*d], buf[3*d:]
+	buf := make([]float64, 5*d)
+	o.z, o.w, o.snapCur, o.snapPrev = buf[:d], buf[d:2*d:2*d], buf[2*d:3*d:3*d], buf[3*d:4*d:4*d]
+	o.pend = buf[4*d:]
 }
 
 // Cols returns the number of columns d.
@@ -108,6 +111,8 @@ func (o *Oja) Reset() {
 	o.t, o.sinceNorm, o.f = 0, 0, 0
 	o.epochEnd = 64
 	o.cur, o.prev = window{}, window{}
+	o.hasPend, o.e = false, [2]float64{}
+	clear(o.pend)
 }
 
 // rate returns η_t as num/den; the step η·p is computed as num·(p/den),
@@ -159,12 +164,26 @@ func (o *Oja) WriteRows(src []float64) (int, error) {
 	rows := len(src) / d
 	z, w := o.z, o.w
 	zw := o.z[:2*d] // z and w are adjacent: the 2×d block [z; w]
-	pq, e, nrm := o.pq[:], o.e[:], o.nrm[:]
+	pv, e := o.pv[:], o.e[:]
+	// The row whose step (e) rides on the next row's pass: one loop takes
+	// the arriving row's products with the old z and w while it adds the
+	// step, so the step's arithmetic overlaps the arriving row's memory
+	// latency; ⟨a, a_prev⟩ from the same loop brings the products up to date.
+	// A call that ends with a step pending keeps a copy of its row, so the
+	// arithmetic does not depend on how the stream is cut into calls.
+	var prev []float64
+	if o.hasPend {
+		prev = o.pend
+	}
 	for i := range rows {
 		a := src[i*d : (i+1)*d]
-		// ⟨a,z⟩, ⟨a,w⟩ and ‖a‖² in one read of the row.
-		kernel.GemmNTNorms(1, 2, d, a, d, zw, d, pq, 2, nrm)
-		s, p, q := nrm[0], pq[0], pq[1]
+		kernel.ProjectUpdate(d, 2, 2, a, zw, d, pv, prev, e, zw, d)
+		s, p, q := pv[2], pv[0], pv[1]
+		if prev != nil {
+			p += e[0] * pv[3]
+			q += e[1] * pv[3]
+			prev, o.hasPend = nil, false
+		}
 		if math.IsNaN(s+p+q) || math.IsInf(s+p+q, 0) {
 			return i, nonFiniteRow("Oja", a, o.t+1)
 		}
@@ -187,23 +206,42 @@ func (o *Oja) WriteRows(src []float64) (int, error) {
 				stepTo(w, a, eq, s)
 				o.normalize()
 			} else {
-				// z += ep·a and w += eq·a in one read of the row.
+				// z += ep·a and w += eq·a, with the next row's pass.
 				e[0], e[1] = ep, eq
-				kernel.GemmTN(2, d, 1, 1, e, 2, a, d, 1, zw, d)
+				prev = a
 				o.nz2 += ep * (2*p + ep*s)
 				o.nw2 += eq * (2*q + eq*s)
 				o.zw += ep*q + eq*p + ep*eq*s
 			}
 		}
 		o.sinceNorm++
-		if o.nz2 > normHi || o.nz2 < normLo || o.nw2 > normHi || o.nw2 < normLo || o.sinceNorm == 64 {
+		norm := o.nz2 > normHi || o.nz2 < normLo || o.nw2 > normHi || o.nw2 < normLo || o.sinceNorm == 64
+		if (norm || o.t == o.epochEnd) && prev != nil {
+			kernel.ProjectUpdate(d, 2, 2, nil, zw, d, nil, prev, e, zw, d)
+			prev = nil
+		}
+		if norm {
 			o.normalize()
 		}
 		if o.t == o.epochEnd {
 			o.newEpoch()
 		}
 	}
+	if prev != nil && !o.hasPend {
+		copy(o.pend, prev)
+		o.hasPend = true
+	}
 	return rows, nil
+}
+
+// current returns z with the pending step applied: z itself, or dst.
+func (o *Oja) current(dst []float64) []float64 {
+	if !o.hasPend {
+		return o.z
+	}
+	copy(dst, o.z)
+	kernel.Axpy(o.e[0], o.pend, dst)
+	return dst
 }
 
 // normalize rescales z to unit length and makes w a unit vector orthogonal
@@ -238,7 +276,7 @@ func (o *Oja) Result() Result {
 		Method:      "oja",
 		Rows:        o.t,
 		Passes:      1,
-		StateFloats: 4 * o.d,
+		StateFloats: 5*o.d + 6, // z, w, two snapshots, a pending row, its steps and the row products
 		Value:       math.NaN(),
 		Residual:    math.NaN(),
 		SinBound:    math.NaN(),
@@ -248,7 +286,8 @@ func (o *Oja) Result() Result {
 	if o.t == 0 {
 		return res
 	}
-	res.Vector = append([]float64(nil), o.z...)
+	res.Vector = make([]float64, o.d)
+	copy(res.Vector, o.current(res.Vector))
 	Canonicalize(res.Vector)
 	win := window{o.cur.sz + o.prev.sz, o.cur.sw + o.prev.sw, o.cur.n + o.prev.n}
 	res.Value = float64(o.t) * win.sz / float64(win.n)
@@ -269,7 +308,7 @@ func (o *Oja) Vector(dst []float64) []float64 {
 	if dst == nil {
 		dst = make([]float64, o.d)
 	}
-	copy(dst, o.z)
+	copy(dst, o.current(dst))
 	Canonicalize(dst)
 	return dst
 }
