@@ -110,7 +110,7 @@ type RandomOrder struct {
 
 	zs, ys, tmp []float64     // k×d: iterates (row i is column i), light sums, scratch
 	zPrev       []float64     // d
-	pv          []float64     // k+1: the arriving row's products and squared norm
+	pv          []float64     // k+2: the arriving row's products, squared norm and product with the row before
 	pc          [maxK]float64 // products of the light row awaiting its update
 	heavy       []float64     // heavy rows, row-major, one slot each
 	hnorm       []float64     // squared norm of each slot's row
@@ -182,7 +182,7 @@ func NewRandomOrder(cols int, opts ...Option) (*RandomOrder, error) {
 // alloc sizes the fixed buffers for r.d and r.k.
 func (r *RandomOrder) alloc() {
 	d, k := r.d, r.k
-	buf := make([]float64, 3*k*d+d+k+1)
+	buf := make([]float64, 3*k*d+d+k+2)
 	r.zs, buf = buf[:k*d:k*d], buf[k*d:]
 	r.ys, buf = buf[:k*d:k*d], buf[k*d:]
 	r.tmp, buf = buf[:k*d:k*d], buf[k*d:]
@@ -526,7 +526,7 @@ func (r *RandomOrder) Result() Result {
 		// Z, its light sums, the step scratch, z_prev, the products of the
 		// arriving row and of the one before it, and the heavy rows with
 		// their norm, block and heap entry.
-		StateFloats:  3*k*d + d + 2*k + 1 + r.nHeavy*(d+3),
+		StateFloats:  3*k*d + d + 2*k + 2 + r.nHeavy*(d+3),
 		HeavyEvicted: r.evicted,
 		Value:        math.NaN(),
 		Residual:     math.NaN(),
