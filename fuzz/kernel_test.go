@@ -315,7 +315,7 @@ func FuzzKernelProjectUpdate(f *testing.F) {
 		y := newMat(rng, 1, n, 0, rng.IntN(2))
 		b := newMat(rng, k, n, rng.IntN(3), rng.IntN(2))
 		c := newMat(rng, m, n, rng.IntN(3), rng.IntN(2))
-		p := newMat(rng, 1, k+1, 0, rng.IntN(2))
+		p := newMat(rng, 1, k+2, 0, rng.IntN(2))
 		s := []float64{s0, s1, s2}[:m]
 		run := func(b, c, p *mat) {
 			var xs, ys []float64
@@ -347,13 +347,16 @@ func FuzzKernelProjectUpdate(f *testing.F) {
 			compare(t, impl+" ProjectUpdate C", c, gc, wc, 1, func(i, _ int) bool { return mode <= 1 && i < m }, func(i, j int) float64 {
 				return math.Abs(s[i]*y.at(0, j)) + math.Abs(c.at(i, j))
 			})
-			compare(t, impl+" ProjectUpdate p", p, gp, wp, n, func(int, int) bool { return mode == 0 || mode == 2 }, func(_, j int) float64 {
+			compare(t, impl+" ProjectUpdate p", p, gp, wp, n, func(_, j int) bool { return mode == 0 && j <= k+1 || mode == 2 && j <= k }, func(_, j int) float64 {
 				v := 0.0
 				for l := range n {
-					if j < k {
+					switch {
+					case j < k:
 						v += math.Abs(x.at(0, l) * b.at(j, l))
-					} else {
+					case j == k:
 						v += x.at(0, l) * x.at(0, l)
+					default:
+						v += math.Abs(x.at(0, l) * y.at(0, l))
 					}
 				}
 				return v

@@ -7,14 +7,15 @@ package kernel
 //
 // With B a k×n block (row-major, leading dimension ldb) it sets
 //
-//	p[i] = Σ_j x[j]·B[i][j]   for i < k,   p[k] = Σ_j x[j]²
+//	p[i] = Σ_j x[j]·B[i][j]   for i < k,   p[k] = Σ_j x[j]²,
+//	p[k+1] = Σ_j x[j]·y[j]    (when y is not nil)
 //
 // and, with C an m×n block (leading dimension ldc), adds
 //
 //	C[i][j] += s[i]·y[j]       for i < m, j < n.
 //
 // k and m are at most 3. A nil x skips the projection (p is not touched), a
-// nil y the update. p[i] obeys the package's rounding bound with n terms,
+// nil y the update and p[k+1]. p[i] obeys the package's rounding bound with n terms,
 // each C[i][j] with one. C may be the first m rows of B (the same memory
 // and leading dimension: every entry of B is read before it is updated, so
 // p uses the old values); otherwise C must not overlap x, y, B or p. It
@@ -30,7 +31,7 @@ func ProjectUpdate(n, k, m int, x, b []float64, ldb int, p, y, s, c []float64, l
 		if len(x) < n {
 			panic("kernel: vector slice too short")
 		}
-		if len(p) < k+1 {
+		if len(p) < k+1 || y != nil && len(p) < k+2 {
 			panic("kernel: product slice too short")
 		}
 	}
@@ -45,6 +46,9 @@ func ProjectUpdate(n, k, m int, x, b []float64, ldb int, p, y, s, c []float64, l
 	if n == 0 {
 		if x != nil {
 			clear(p[:k+1])
+			if y != nil {
+				p[k+1] = 0
+			}
 		}
 		return
 	}
@@ -58,6 +62,9 @@ func projectUpdateGeneric(n, k, m int, x, b []float64, ldb int, p, y, s, c []flo
 			p[i] = dotGeneric(x[:n], b[i*ldb:i*ldb+n])
 		}
 		p[k] = dotGeneric(x[:n], x[:n])
+		if y != nil {
+			p[k+1] = dotGeneric(x[:n], y[:n])
+		}
 	}
 	if y != nil {
 		for i := range m {

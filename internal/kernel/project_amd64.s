@@ -2,12 +2,12 @@
 
 #include "textflag.h"
 
-// func projectUpdate3AVX512(n int, x *float64, b *[3]*float64, y *float64, s *[3]float64, c *[3]*float64, m int, out *[4]float64)
+// func projectUpdate3AVX512(n int, x *float64, b *[3]*float64, y *float64, s *[3]float64, c *[3]*float64, m int, out *[5]float64)
 //
-// out[r] = Σ_{j<n} x[j]·b[r][j] for r < 3, out[3] = Σ_{j<n} x[j]², and
-// c[r][j] += s[r]·y[j] for r < m (2 or 3), j < n, in one loop over j;
-// n ≥ 1. In every column block the loads of b come before the stores to c,
-// so c may alias the first rows of b.
+// out[r] = Σ_{j<n} x[j]·b[r][j] for r < 3, out[3] = Σ_{j<n} x[j]²,
+// out[4] = Σ_{j<n} x[j]·y[j], and c[r][j] += s[r]·y[j] for r < m (2 or
+// 3), j < n, in one loop over j; n ≥ 1. In every column block the loads of
+// b come before the stores to c, so c may alias the first rows of b.
 TEXT ·projectUpdate3AVX512(SB), NOSPLIT, $0-64
 	MOVQ n+0(FP), CX
 	MOVQ x+8(FP), DI
@@ -34,6 +34,8 @@ TEXT ·projectUpdate3AVX512(SB), NOSPLIT, $0-64
 	VXORPD Z5, Z5, Z5
 	VXORPD Z6, Z6, Z6
 	VXORPD Z7, Z7, Z7
+	VXORPD Z10, Z10, Z10
+	VXORPD Z11, Z11, Z11
 	CMPQ   CX, $16
 	JLT    pu_tail8
 
@@ -54,6 +56,8 @@ pu_loop16:
 	VFMADD231PD Z17, Z17, Z7
 	VMOVUPD     (R11)(SI*1), Z18
 	VMOVUPD     64(R11)(SI*1), Z19
+	VFMADD231PD Z18, Z16, Z10
+	VFMADD231PD Z19, Z17, Z11
 	VMOVUPD     (AX)(SI*1), Z20
 	VMOVUPD     64(AX)(SI*1), Z21
 	VMOVUPD     (BX)(SI*1), Z22
@@ -90,6 +94,7 @@ pu_tail8:
 	VFMADD231PD (R10)(SI*1), Z16, Z2
 	VFMADD231PD Z16, Z16, Z3
 	VMOVUPD     (R11)(SI*1), Z18
+	VFMADD231PD Z18, Z16, Z10
 	VMOVUPD     (AX)(SI*1), Z20
 	VMOVUPD     (BX)(SI*1), Z22
 	VFMADD231PD Z18, Z28, Z20
@@ -122,6 +127,7 @@ pu_tail:
 	VFMADD231PD Z19, Z16, Z6
 	VFMADD231PD Z16, Z16, Z7
 	VMOVUPD.Z   (R11)(SI*1), K1, Z18
+	VFMADD231PD Z18, Z16, Z11
 	VMOVUPD.Z   (AX)(SI*1), K1, Z20
 	VMOVUPD.Z   (BX)(SI*1), K1, Z22
 	VFMADD231PD Z18, Z28, Z20
@@ -154,5 +160,13 @@ pu_reduce:
 	VADDPD        Y3, Y1, Y1
 	MOVQ          out+56(FP), DX
 	VMOVUPD       Y1, (DX)
+	VADDPD        Z11, Z10, Z10
+	VEXTRACTF64X4 $1, Z10, Y11
+	VADDPD        Y11, Y10, Y10
+	VEXTRACTF128  $1, Y10, X11
+	VADDPD        X11, X10, X10
+	VPERMILPD     $1, X10, X11
+	VADDSD        X11, X10, X10
+	MOVSD         X10, 32(DX)
 	VZEROUPPER
 	RET

@@ -32,7 +32,7 @@ func TestProjectUpdate(t *testing.T) {
 		if alias {
 			c = b
 		}
-		p := newGMat(rng, 1, k+1, 0, rng.IntN(2))
+		p := newGMat(rng, 1, k+2, 0, rng.IntN(2))
 		s := newGMat(rng, 1, m, 0, 0)
 		var xs, ys []float64
 		if hasX {
@@ -41,14 +41,17 @@ func TestProjectUpdate(t *testing.T) {
 		if hasY {
 			ys = y.data()
 		}
-		wantP, tolP := make([]float64, k+1), make([]float64, k+1)
-		for i := range k + 1 {
+		wantP, tolP := make([]float64, k+2), make([]float64, k+2)
+		for i := range k + 2 {
 			var r refSum
 			for j := range n {
-				if i < k {
+				switch {
+				case i < k:
 					r.addProd(x.at(0, j), b.orAt(i, j))
-				} else {
+				case i == k:
 					r.addProd(x.at(0, j), x.at(0, j))
+				default:
+					r.addProd(x.at(0, j), y.at(0, j))
 				}
 			}
 			wantP[i], tolP[i] = refEntry(&r, n, 1, 0, 0)
@@ -74,10 +77,14 @@ func TestProjectUpdate(t *testing.T) {
 				}
 			}
 			if hasX {
-				for i := range k + 1 {
+				np := k + 1
+				if hasY {
+					np++
+				}
+				for i := range np {
 					require.InDelta(t, wantP[i], p.at(0, i), tolP[i], "k=%d m=%d n=%d alias=%v p[%d]", k, m, n, alias, i)
 				}
-				p.checkUntouched(t, "p", func(int, int) bool { return true })
+				p.checkUntouched(t, "p", func(_, j int) bool { return j < np })
 			} else {
 				p.checkUntouched(t, "p", nil)
 			}
@@ -95,7 +102,8 @@ func TestProjectUpdatePanicsAndAllocs(t *testing.T) {
 	v := make([]float64, 16)
 	assert.PanicsWithValue(t, "kernel: ProjectUpdate needs 0 ≤ k, m ≤ 3", func() { ProjectUpdate(2, 4, 3, v, v, 2, v, v, v, v, 2) })
 	assert.PanicsWithValue(t, "kernel: ProjectUpdate needs 0 ≤ k, m ≤ 3", func() { ProjectUpdate(2, 3, -1, v, v, 2, v, v, v, v, 2) })
-	assert.PanicsWithValue(t, "kernel: product slice too short", func() { ProjectUpdate(2, 3, 3, v, v, 2, v[:3], v, v, v, 2) })
+	assert.PanicsWithValue(t, "kernel: product slice too short", func() { ProjectUpdate(2, 3, 3, v, v, 2, v[:3], nil, nil, v, 2) })
+	assert.PanicsWithValue(t, "kernel: product slice too short", func() { ProjectUpdate(2, 3, 3, v, v, 2, v[:4], v, v, v, 2) })
 	assert.PanicsWithValue(t, "kernel: coefficient slice too short", func() { ProjectUpdate(2, 3, 3, v, v, 2, v, v, v[:2], v, 2) })
 	assert.PanicsWithValue(t, "kernel: vector slice too short", func() { ProjectUpdate(4, 3, 3, v[:3], v, 4, v, nil, nil, v, 4) })
 	assert.PanicsWithValue(t, "kernel: matrix slice too short", func() { ProjectUpdate(4, 3, 3, v, v, 4, v, v, v, v[:11], 4) })
@@ -104,7 +112,7 @@ func TestProjectUpdatePanicsAndAllocs(t *testing.T) {
 		return
 	}
 	const d = 515
-	x, y, b, c, p, s := make([]float64, d), make([]float64, d), make([]float64, 3*d), make([]float64, 3*d), make([]float64, 4), []float64{1, 2, 3}
+	x, y, b, c, p, s := make([]float64, d), make([]float64, d), make([]float64, 3*d), make([]float64, 3*d), make([]float64, 5), []float64{1, 2, 3}
 	forEachImpl(t, func(t *testing.T, impl string) {
 		assert.Zero(t, testing.AllocsPerRun(20, func() { ProjectUpdate(d, 3, 3, x, b, d, p, y, s, c, d) }))
 		assert.Zero(t, testing.AllocsPerRun(20, func() { ProjectUpdate(d, 3, 2, x, b, d, p, y, s, b, d) }))
