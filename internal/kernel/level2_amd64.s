@@ -1,6 +1,7 @@
 //go:build amd64 && !purego
 
 #include "textflag.h"
+#include "reduce_amd64.h"
 
 // Level-2 helpers of gemvAVX512 and gemvTAVX512 (level2_amd64.go), whose
 // references are gemvGeneric and gemvTGeneric.
@@ -74,24 +75,7 @@ d4_tail:
 	VFMADD231PD Z21, Z16, Z7
 
 d4_reduce:
-	VADDPD        Z4, Z0, Z0
-	VADDPD        Z5, Z1, Z1
-	VADDPD        Z6, Z2, Z2
-	VADDPD        Z7, Z3, Z3
-	VEXTRACTF64X4 $1, Z0, Y4
-	VEXTRACTF64X4 $1, Z1, Y5
-	VEXTRACTF64X4 $1, Z2, Y6
-	VEXTRACTF64X4 $1, Z3, Y7
-	VADDPD        Y4, Y0, Y0
-	VADDPD        Y5, Y1, Y1
-	VADDPD        Y6, Y2, Y2
-	VADDPD        Y7, Y3, Y3
-	// Y0..Y3 hold 4 partial sums each; fold them into [s0 s1 s2 s3].
-	VHADDPD       Y1, Y0, Y0 // [a01 b01 a23 b23]
-	VHADDPD       Y3, Y2, Y2 // [c01 d01 c23 d23]
-	VPERM2F128    $0x20, Y2, Y0, Y1
-	VPERM2F128    $0x31, Y2, Y0, Y3
-	VADDPD        Y3, Y1, Y1
+	REDUCE4_Y1
 	MOVQ          out+32(FP), DX
 	VMOVUPD       Y1, (DX)
 	VZEROUPPER

@@ -1,6 +1,7 @@
 //go:build amd64 && !purego
 
 #include "textflag.h"
+#include "reduce_amd64.h"
 
 // func projectUpdate3AVX512(n int, x *float64, b *[3]*float64, y *float64, s *[3]float64, c *[3]*float64, m int, out *[5]float64)
 //
@@ -141,23 +142,7 @@ pu_tail:
 	VMOVUPD     Z24, K1, (R12)(SI*1)
 
 pu_reduce:
-	VADDPD        Z4, Z0, Z0
-	VADDPD        Z5, Z1, Z1
-	VADDPD        Z6, Z2, Z2
-	VADDPD        Z7, Z3, Z3
-	VEXTRACTF64X4 $1, Z0, Y4
-	VEXTRACTF64X4 $1, Z1, Y5
-	VEXTRACTF64X4 $1, Z2, Y6
-	VEXTRACTF64X4 $1, Z3, Y7
-	VADDPD        Y4, Y0, Y0
-	VADDPD        Y5, Y1, Y1
-	VADDPD        Y6, Y2, Y2
-	VADDPD        Y7, Y3, Y3
-	VHADDPD       Y1, Y0, Y0
-	VHADDPD       Y3, Y2, Y2
-	VPERM2F128    $0x20, Y2, Y0, Y1
-	VPERM2F128    $0x31, Y2, Y0, Y3
-	VADDPD        Y3, Y1, Y1
+	REDUCE4_Y1
 	MOVQ          out+56(FP), DX
 	VMOVUPD       Y1, (DX)
 	VADDPD        Z11, Z10, Z10
