@@ -202,9 +202,9 @@ func randomized(src source, r int, cfg *config) (*Result, error) {
 	if cfg.krylov > 0 && 2*k <= d {
 		// (With d < 2k a second block does not fit: subspace iteration.)
 		kr := newKrylov(k, d, r, rng)
-		if ms, ok := src.(*memSource); ok {
-			// In memory, keep A·Kᵀ (rows×basis floats) so that U = A V Σ⁻¹
-			// needs no pass of its own.
+		if ms, ok := src.(*memSource); ok && 4*kr.maxDim <= d {
+			// In memory, keep A·Kᵀ (rows×basis floats, at most a quarter
+			// of A) so that U = A V Σ⁻¹ needs no pass of its own.
 			kr.keepY(ms.rows)
 			keepY = kr.storeY
 		}

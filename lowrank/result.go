@@ -57,7 +57,8 @@ type Result struct {
 	// Passes counts passes over the data: 1 for the SVD, Gram and sketch
 	// routes, q+1 for the randomized one, and one more when U was computed
 	// by the iterative routes (Truncate always does, except on block Krylov
-	// in memory; streams with WithU).
+	// in memory with a basis of at most a quarter of A's columns; streams
+	// with WithU).
 	Passes int
 	// Iterations counts subspace iterations, or Rayleigh–Ritz extractions
 	// of block Krylov (0 on the SVD route).

@@ -27,8 +27,9 @@ const eps = 0x1p-52
 // MethodGram or MethodRandomized. The iterative routes work on a transposed
 // copy of a wide matrix (one more n·d floats). U is always computed (one
 // more memory-bound pass, A·V·Σ⁻¹, on the iterative routes, except block
-// Krylov, which keeps A·Kᵀ for its basis K and needs no pass for it); signs
-// follow the U rule (see CanonicalSigns).
+// Krylov when its basis K has at most a quarter of A's columns: it keeps
+// A·Kᵀ and needs no pass for U); signs follow the U rule (see
+// CanonicalSigns).
 //
 // It panics if r < 1, rows < 0, cols < 1 or len(a) != rows·cols. It returns
 // an error wrapping stream.ErrEmpty when rows == 0, stream.ErrNonFinite
