@@ -34,7 +34,8 @@ func cachedLowrankData(n, d int) []float64 {
 // BenchmarkLowrank measures rank-20 truncation of rank-20-plus-noise
 // matrices on every route, beside gonum's dense thin SVD (the peer in the
 // Go run; numpy/scikit-learn are measured by bench/peers): impl=randomized
-// (in memory, adaptive q, with U), -q1/-q3 (fixed power steps), gram (one
+// (in memory, adaptive q, with U), -q1/-q3 (fixed power steps), -krylov
+// (block Krylov on the same adaptive schedule), gram (one
 // pass through AᵀA, with U), and the same two over a stream.Reader without
 // U. Each run reports
 // err/opt (and excess-err = err/opt − 1, to see past the third digit), the
@@ -95,6 +96,7 @@ func BenchmarkLowrank(b *testing.B) {
 		run("randomized", mem(lowrank.MethodRandomized))
 		run("randomized-q1", mem(lowrank.MethodRandomized, lowrank.WithPowerIters(1)))
 		run("randomized-q3", mem(lowrank.MethodRandomized, lowrank.WithPowerIters(3)))
+		run("randomized-krylov", mem(lowrank.MethodRandomized, lowrank.WithKrylov(true)))
 		run("gram", mem(lowrank.MethodGram))
 		// Over a row stream (a copy per block), V only.
 		run("randomized-stream", stream1())
