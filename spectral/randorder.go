@@ -477,20 +477,34 @@ func (r *RandomOrder) inject(zs, scratch []float64) {
 	if k < 2 {
 		return
 	}
-	best := 0.0
+	// Each candidate's energy outside span{z_0 … z_{k-2}} (orthonormal) is
+	// ‖h‖² − Σ⟨h, z_i⟩², from one read of the row; only the best is then
+	// orthogonalized.
+	prod, nrm := r.pv[:k-1], r.pv[k-1:k]
+	best, bestE := -1, 0.0
 	for h := range r.nHeavy {
 		if r.hblock[h] != int64(r.blocks) {
 			continue
 		}
-		copy(scratch, r.heavy[h*d:(h+1)*d])
-		for i := range k - 1 {
-			zi := zs[i*d : (i+1)*d]
-			kernel.Axpy(-kernel.Dot(scratch, zi), zi, scratch)
+		kernel.GemmNTNorms(1, k-1, d, r.heavy[h*d:(h+1)*d], d, zs, d, prod, k-1, nrm)
+		e := nrm[0]
+		for _, v := range prod {
+			e -= v * v
 		}
-		if n := kernel.Nrm2(scratch); n > best {
-			best = n
-			unitTo(zs[(k-1)*d:], scratch, n)
+		if e > bestE {
+			best, bestE = h, e
 		}
+	}
+	if best < 0 {
+		return
+	}
+	copy(scratch, r.heavy[best*d:(best+1)*d])
+	for i := range k - 1 {
+		zi := zs[i*d : (i+1)*d]
+		kernel.Axpy(-kernel.Dot(scratch, zi), zi, scratch)
+	}
+	if n := kernel.Nrm2(scratch); n > 0 && !math.IsInf(n, 0) {
+		unitTo(zs[(k-1)*d:], scratch, n)
 	}
 }
 
