@@ -13,9 +13,13 @@ import (
 // projected eigenproblem is solved densely up to order denseRitzMax and by
 // warm-started filtered subspace iteration above it (gonum's EigenSym of
 // order 444 measured 0.5 s here, the filtered iteration a few ms).
+// Wide matrices get fewer blocks: beyond two, the basis is capped at
+// krylovMaxFloats floats (128 MB; its image as much again), so a stream of
+// 10⁵ columns does not hold 8·(r+p) vectors of them.
 const (
 	maxKrylovBlocks = 8
 	denseRitzMax    = 160
+	krylovMaxFloats = 1 << 24
 )
 
 // krylov is restarted block Krylov iteration (block Lanczos with full
@@ -54,7 +58,7 @@ func newKrylov(b, d, r int, rng *rand.Rand) *krylov {
 	if 2*b > d {
 		panic(fmt.Sprintf("lowrank: block Krylov with blocks of %d in %d dimensions", b, d))
 	}
-	maxDim := min(maxKrylovBlocks*b, d/b*b)
+	maxDim := krylovDim(b, d)
 	return &krylov{
 		b: b, d: d, maxDim: maxDim, r: min(r, b),
 		basis: make([]float64, maxDim*d),
@@ -66,6 +70,13 @@ func newKrylov(b, d, r int, rng *rand.Rand) *krylov {
 		coef:  make([]float64, b),
 		rng:   rng,
 	}
+}
+
+// krylovDim is the basis size for blocks of b in d dimensions (2b ≤ d):
+// maxKrylovBlocks blocks while they fit in d and in krylovMaxFloats, never
+// fewer than two.
+func krylovDim(b, d int) int {
+	return b * min(maxKrylovBlocks, d/b, max(2, krylovMaxFloats/(b*d)))
 }
 
 // run starts from the orthonormal b×d block q0 and applies M until done(rz)

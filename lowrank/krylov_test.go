@@ -356,3 +356,17 @@ func TestKrylovAngle(t *testing.T) {
 		s[r] = 1 / (1 + 0.05*float64(r))
 	}
 }
+
+// TestKrylovBasisSize: eight blocks while they fit in d and in
+// krylovMaxFloats, never fewer than two.
+func TestKrylovBasisSize(t *testing.T) {
+	for _, c := range []struct{ b, d, want int }{
+		{74, 4096, 8 * 74},
+		{22, 200, 8 * 22},
+		{30, 100, 3 * 30},
+		{74, 100000, 2 * 74},
+		{20, 200000, 4 * 20},
+	} {
+		assert.Equal(t, c.want, krylovDim(c.b, c.d), "b %d d %d", c.b, c.d)
+	}
+}
