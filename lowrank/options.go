@@ -153,8 +153,8 @@ func WithPowerIters(q int) Option {
 // WithKrylov chooses, for the randomized route, block Krylov iteration
 // (true) or subspace iteration (false). Block Krylov (Musco & Musco 2015)
 // keeps every block Q, QAᵀA, Q(AᵀA)², … of the passes in one orthonormal
-// basis, up to 8 blocks of r+p vectors (then it restarts from the Ritz
-// vectors), and does Rayleigh–Ritz on all of it: the r-th singular vector
+// basis, up to 8 blocks of r+p vectors (fewer when 8 blocks would exceed
+// d, or 2²⁴ floats; then it restarts from the Ritz vectors), and does Rayleigh–Ritz on all of it: the r-th singular vector
 // converges at a rate set by the gap between σ_r and σ_{2r+p}, not σ_r and
 // σ_{r+p+1} as in subspace iteration, so on smooth spectra it needs far
 // fewer passes (29 → 7 on BenchmarkLowrankPrincipal's smooth matrix), for

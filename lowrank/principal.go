@@ -273,8 +273,9 @@ func nthLargest(x []float64, j int) float64 {
 }
 
 // PrincipalWeightsStream is PrincipalWeights over a row stream of W, in
-// O(r·n + K) memory (plus a block of rows; the block Krylov basis is
-// 16·(r+p)·n floats, 39 MB at n = 4096, r = 64): the first passes find V_r
+// O(r·n + K) memory (plus a block of rows; the block Krylov basis and its
+// image are at most 16·(r+p)·n floats, 39 MB at n = 4096, r = 64, and at
+// most 256 MB or two blocks on wider matrices): the first passes find V_r
 // by the randomized route (Randomized, with the residual schedule described
 // at PrincipalWeights; WithMethod(MethodGram) uses one pass and n² memory
 // instead), and one more pass computes each block of rows of
