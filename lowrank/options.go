@@ -153,16 +153,17 @@ func WithPowerIters(q int) Option {
 // WithKrylov chooses, for the randomized route, block Krylov iteration
 // (true) or subspace iteration (false). Block Krylov (Musco & Musco 2015)
 // keeps every block Q, QAᵀA, Q(AᵀA)², … of the passes in one orthonormal
-// basis, up to 8 blocks of r+p vectors (fewer when 8 blocks would exceed
-// d, or 2²⁴ floats; then it restarts from the Ritz vectors), and does Rayleigh–Ritz on all of it: the r-th singular vector
-// converges at a rate set by the gap between σ_r and σ_{2r+p}, not σ_r and
-// σ_{r+p+1} as in subspace iteration, so on smooth spectra it needs far
-// fewer passes (29 → 7 on BenchmarkLowrankPrincipal's smooth matrix), for
-// 16·(r+p)·d more floats of memory (the basis and its image); with a clear
-// gap after σ_r it needs as many passes and costs about 10 % more. The number of passes
-// follows the same schedules (WithPowerIters: q+1 passes). The default is
-// subspace iteration for Truncate and Randomized, block Krylov for the
-// principal-weight functions.
+// basis, up to 8 blocks of r+p vectors (fewer when 8 blocks would exceed d
+// or 2²⁴ floats; then it restarts from the Ritz vectors), and does
+// Rayleigh–Ritz on all of it: the r-th singular vector converges at a rate
+// set by the gap between σ_r and σ_{2r+p}, not σ_r and σ_{r+p+1} as in
+// subspace iteration, so on smooth spectra it needs far fewer passes (29 →
+// 7 on BenchmarkLowrankPrincipal's smooth matrix), for up to 16·(r+p)·d
+// more floats of memory (the basis and its image); with a clear gap after
+// σ_r it needs as many passes and costs about 10 % more. The number of
+// passes follows the same schedules (WithPowerIters: q+1 passes). The
+// default is subspace iteration for Truncate and Randomized, block Krylov
+// for the principal-weight functions.
 func WithKrylov(on bool) Option {
 	return func(c *config) error {
 		c.krylov = -1
