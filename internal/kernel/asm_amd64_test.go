@@ -34,7 +34,8 @@ func TestDots4AlignedBitIdentical(t *testing.T) {
 				a := buf[base+s:]
 				require.NotZero(t, uintptr(unsafe.Pointer(&a[0]))%64)
 				var want, got [4]float64
-				dots4AVX512(n, &a[0], lda, &x[0], &want)
+				p := [4]*float64{&a[0], &a[lda], &a[2*lda], &a[3*lda]}
+				dots4pAVX512(n, &p, &x[0], &want)
 				dots4AlignedAVX512(n, &a[0], lda, &x[0], &got)
 				for r := range 4 {
 					require.Equal(t, math.Float64bits(want[r]), math.Float64bits(got[r]), "n=%d lda=%d shift=%d row %d", n, lda, s, r)

@@ -4,13 +4,6 @@ package kernel
 
 import "unsafe"
 
-// dots4AVX512 sets out[r] = Σ_{c<n} a[r·lda+c]·x[c] for r < 4: four rows of
-// gemvGeneric at once, sharing the loads of x. The caller guarantees that
-// the four rows and x hold n values each.
-//
-//go:noescape
-func dots4AVX512(n int, a *float64, lda int, x *float64, out *[4]float64)
-
 // axpy4AVX512 adds s[0]·a[c] + s[1]·a[lda+c] + s[2]·a[2·lda+c] +
 // s[3]·a[3·lda+c] to y[c] for c < n: four rows of gemvTGeneric at once,
 // sharing the loads and stores of y. The caller guarantees the lengths.
@@ -35,7 +28,8 @@ func gemvAVX512(m, n int, alpha float64, a []float64, lda int, x []float64, beta
 		if aligned {
 			dots4AlignedAVX512(n, &a[i*lda], lda, &x[0], &s)
 		} else {
-			dots4AVX512(n, &a[i*lda], lda, &x[0], &s)
+			p := [4]*float64{&a[i*lda], &a[(i+1)*lda], &a[(i+2)*lda], &a[(i+3)*lda]}
+			dots4pAVX512(n, &p, &x[0], &s)
 		}
 		yy := (*[4]float64)(y[i : i+4])
 		for r, v := range s {
@@ -78,9 +72,10 @@ func gemvTAVX512(m, n int, alpha float64, a []float64, lda int, x []float64, bet
 	}
 }
 
-// dots4AlignedAVX512 is dots4AVX512 with aligned loads of the rows, for
+// dots4AlignedAVX512 is dots4pAVX512 on four rows lda apart, with aligned
+// loads of the rows, for
 // rows that share a misalignment (lda a multiple of 8, a not on a 64-byte
-// boundary); its results are bit-identical to dots4AVX512's.
+// boundary); its results are bit-identical to dots4pAVX512's.
 //
 //go:noescape
 func dots4AlignedAVX512(n int, a *float64, lda int, x *float64, out *[4]float64)

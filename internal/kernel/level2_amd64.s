@@ -1,85 +1,9 @@
 //go:build amd64 && !purego
 
 #include "textflag.h"
-#include "reduce_amd64.h"
 
 // Level-2 helpers of gemvAVX512 and gemvTAVX512 (level2_amd64.go), whose
 // references are gemvGeneric and gemvTGeneric.
-
-// func dots4AVX512(n int, a *float64, lda int, x *float64, out *[4]float64)
-//
-// out[r] = Σ_{c<n} a[r·lda+c]·x[c] for r < 4.
-TEXT ·dots4AVX512(SB), NOSPLIT, $0-40
-	MOVQ n+0(FP), CX
-	MOVQ a+8(FP), R8
-	MOVQ lda+16(FP), AX
-	SHLQ $3, AX
-	LEAQ (R8)(AX*1), R9
-	LEAQ (R9)(AX*1), R10
-	LEAQ (R10)(AX*1), R11
-	MOVQ x+24(FP), DI
-	XORQ SI, SI
-	VXORPD Z0, Z0, Z0
-	VXORPD Z1, Z1, Z1
-	VXORPD Z2, Z2, Z2
-	VXORPD Z3, Z3, Z3
-	VXORPD Z4, Z4, Z4
-	VXORPD Z5, Z5, Z5
-	VXORPD Z6, Z6, Z6
-	VXORPD Z7, Z7, Z7
-	CMPQ   CX, $16
-	JLT    d4_tail8
-
-d4_loop16:
-	VMOVUPD     (DI)(SI*1), Z16
-	VMOVUPD     64(DI)(SI*1), Z17
-	VFMADD231PD (R8)(SI*1), Z16, Z0
-	VFMADD231PD (R9)(SI*1), Z16, Z1
-	VFMADD231PD (R10)(SI*1), Z16, Z2
-	VFMADD231PD (R11)(SI*1), Z16, Z3
-	VFMADD231PD 64(R8)(SI*1), Z17, Z4
-	VFMADD231PD 64(R9)(SI*1), Z17, Z5
-	VFMADD231PD 64(R10)(SI*1), Z17, Z6
-	VFMADD231PD 64(R11)(SI*1), Z17, Z7
-	ADDQ        $128, SI
-	SUBQ        $16, CX
-	CMPQ        CX, $16
-	JGE         d4_loop16
-
-d4_tail8:
-	CMPQ CX, $8
-	JLT  d4_tail
-	VMOVUPD     (DI)(SI*1), Z16
-	VFMADD231PD (R8)(SI*1), Z16, Z0
-	VFMADD231PD (R9)(SI*1), Z16, Z1
-	VFMADD231PD (R10)(SI*1), Z16, Z2
-	VFMADD231PD (R11)(SI*1), Z16, Z3
-	ADDQ        $64, SI
-	SUBQ        $8, CX
-
-d4_tail:
-	TESTQ CX, CX
-	JZ    d4_reduce
-	MOVQ  $1, DX
-	SHLQ  CX, DX
-	DECQ  DX
-	KMOVW DX, K1
-	VMOVUPD.Z   (DI)(SI*1), K1, Z16
-	VMOVUPD.Z   (R8)(SI*1), K1, Z18
-	VMOVUPD.Z   (R9)(SI*1), K1, Z19
-	VMOVUPD.Z   (R10)(SI*1), K1, Z20
-	VMOVUPD.Z   (R11)(SI*1), K1, Z21
-	VFMADD231PD Z18, Z16, Z4
-	VFMADD231PD Z19, Z16, Z5
-	VFMADD231PD Z20, Z16, Z6
-	VFMADD231PD Z21, Z16, Z7
-
-d4_reduce:
-	REDUCE4_Y1
-	MOVQ          out+32(FP), DX
-	VMOVUPD       Y1, (DX)
-	VZEROUPPER
-	RET
 
 // func axpy4AVX512(n int, a *float64, lda int, s *[4]float64, y *float64)
 //

@@ -6,11 +6,11 @@
 
 // func dots4AlignedAVX512(n int, a *float64, lda int, x *float64, out *[4]float64)
 //
-// dots4AVX512 with 64-byte aligned loads of the four rows, which must share
+// dots4pAVX512 on four rows lda apart with 64-byte aligned loads, which must share
 // their alignment (lda a multiple of 8) and be misaligned (the caller checks
 // both). Each logical vector is rebuilt by VALIGNQ from two aligned lines,
 // so every lane and accumulator sums the same elements in the same order
-// as dots4AVX512: the results are bit-identical. Masked loads keep every
+// as dots4pAVX512: the results are bit-identical. Masked loads keep every
 // access inside the rows.
 TEXT ·dots4AlignedAVX512(SB), NOSPLIT, $0-40
 	MOVQ n+0(FP), CX

@@ -7,8 +7,9 @@ package kernel
 // past it; larger shapes take the packed driver, which blocks over k.
 const thinMax = 1 << 15
 
-// dots4pAVX512 sets out[r] = Σ_{c<n} p[r][c]·x[c] for r < 4 (dots4AVX512
-// with rows given by pointers). The caller guarantees that the four rows
+// dots4pAVX512 sets out[r] = Σ_{c<n} p[r][c]·x[c] for r < 4: four dot
+// products sharing the loads of x (Gemv's four rows, or a streamed row's
+// products with a thin iterate). The caller guarantees that the four rows
 // and x hold n ≥ 1 values each.
 //
 //go:noescape

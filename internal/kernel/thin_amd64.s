@@ -9,8 +9,8 @@
 
 // func dots4pAVX512(n int, p *[4]*float64, x *float64, out *[4]float64)
 //
-// out[r] = Σ_{c<n} p[r][c]·x[c] for r < 4: dots4AVX512 with the four rows
-// given by pointers.
+// out[r] = Σ_{c<n} p[r][c]·x[c] for r < 4: four dot products sharing the
+// loads of x, the rows given by pointers.
 TEXT ·dots4pAVX512(SB), NOSPLIT, $0-32
 	MOVQ n+0(FP), CX
 	MOVQ p+8(FP), DX
