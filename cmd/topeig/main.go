@@ -2,7 +2,7 @@
 // singular vector of a matrix A — and its eigenvalue λ₁ = σ₁², streaming
 // the rows of A from a file or standard input.
 //
-//	topeig [-method randorder|oja|power|lanczos] [-shuffle [-seed S] [-mem BYTES]]
+//	topeig [-method randorder|oja|ojagrid|power|lanczos] [-shuffle [-seed S] [-mem BYTES]]
 //	       [-o FILE] [-json] [-tol T] [-passes K] [-demo] [FILE]
 //
 // Methods (see package spectral):
@@ -11,6 +11,10 @@
 //	           precondition is rows in uniformly random order: use -shuffle
 //	           unless they already are.
 //	oja        one pass, Oja's rule with the scale-free schedule η = d/Σ‖a‖².
+//	ojagrid    one pass, Oja's rule on a geometric grid of learning rates,
+//	           the best chosen by its prequential score (it reports failure
+//	           when the best is at an end of the grid); needs the row count,
+//	           so a file whose header gives it.
 //	power      power method, one pass per iteration: needs a file on disk.
 //	lanczos    Lanczos with full reorthogonalization: needs a file on disk.
 //
@@ -45,7 +49,7 @@ import (
 	"github.com/linstream/linstream/stream/matfile"
 )
 
-const usage = `[-method randorder|oja|power|lanczos] [-shuffle [-seed S] [-mem BYTES]]
+const usage = `[-method randorder|oja|ojagrid|power|lanczos] [-shuffle [-seed S] [-mem BYTES]]
        [-o FILE] [-json] [-tol T] [-passes K] [-demo] [FILE]`
 
 func main() { cli.Main(cli.New("topeig"), run) }
@@ -70,6 +74,7 @@ type report struct {
 	HeavyRows      int       `json:"heavy_rows"`
 	HeavyEvicted   int64     `json:"heavy_evicted"`
 	StateFloats    int       `json:"state_floats"`
+	LearningRate   *float64  `json:"learning_rate,omitempty"` // ojagrid: the rate chosen
 	Seconds        float64   `json:"seconds"`
 	RowsPerSecond  float64   `json:"rows_per_second"`
 	Passes         int       `json:"passes"`
@@ -91,7 +96,7 @@ type report struct {
 func run(t *cli.Tool, args []string) error {
 	var o options
 	fs := t.FlagSet(usage)
-	fs.StringVar(&o.method, "method", "randorder", "estimator: randorder, oja (one pass) or power, lanczos (several passes over a file)")
+	fs.StringVar(&o.method, "method", "randorder", "estimator: randorder, oja, ojagrid (one pass) or power, lanczos (several passes over a file)")
 	fs.BoolVar(&o.shuffle, "shuffle", false, "feed the rows in a uniformly random order (exact, in bounded memory); the demo always shuffles")
 	fs.Uint64Var(&o.seed, "seed", 1, "random seed of the shuffle and of the start vector")
 	fs.Int64Var(&o.mem, "mem", 256<<20, "memory budget in `bytes` for -shuffle (beyond it rows spill to compressed temporary files)")
@@ -104,9 +109,9 @@ func run(t *cli.Tool, args []string) error {
 		return err
 	}
 	switch o.method {
-	case "randorder", "oja", "power", "lanczos":
+	case "randorder", "oja", "ojagrid", "power", "lanczos":
 	default:
-		return cli.Usagef("-method %q: expected randorder, oja, power or lanczos", o.method)
+		return cli.Usagef("-method %q: expected randorder, oja, ojagrid, power or lanczos", o.method)
 	}
 	if o.mem <= 0 {
 		return cli.Usagef("-mem %d: expected a positive number of bytes", o.mem)
@@ -204,16 +209,30 @@ func estimate(o *options, src stream.Reader, name string) (*report, []float64, e
 			stream.Writer
 			Result() spectral.Result
 		}
-		if o.method == "randorder" {
-			if l, ok := r.(stream.Lener); ok && l.Rows() > 0 {
-				opts = append(opts, spectral.WithRows(l.Rows()))
+		rows := int64(0)
+		if l, ok := r.(stream.Lener); ok && l.Rows() > 0 {
+			rows = l.Rows()
+		}
+		switch o.method {
+		case "randorder":
+			if rows > 0 {
+				opts = append(opts, spectral.WithRows(rows))
 			}
 			ro, err := spectral.NewRandomOrder(d, opts...)
 			if err != nil {
 				return nil, nil, err
 			}
 			est = ro
-		} else {
+		case "ojagrid":
+			if rows == 0 {
+				return nil, nil, fmt.Errorf("-method ojagrid sets its learning rates from the number of rows, which %s does not give (use a file with a header, e.g. .npy, or -method oja): %w", name, stream.ErrUnsupported)
+			}
+			g, err := spectral.NewOjaGrid(d, append(opts, spectral.WithRows(rows))...)
+			if err != nil {
+				return nil, nil, err
+			}
+			est = g
+		default:
 			oja, err := spectral.NewOja(d, opts...)
 			if err != nil {
 				return nil, nil, err
@@ -229,6 +248,11 @@ func estimate(o *options, src stream.Reader, name string) (*report, []float64, e
 			}
 		}
 		res = est.Result()
+		if g, ok := est.(*spectral.OjaGrid); ok {
+			if eta, i := g.Choice(); i >= 0 {
+				rep.LearningRate = &eta
+			}
+		}
 	}
 	rep.Seconds = time.Since(start).Seconds()
 	rep.Value = res.Value
@@ -319,6 +343,7 @@ func text(w io.Writer, rep *report, vec []float64) error {
 	how := map[string]string{
 		"randorder": "one pass, random-order heavy-row estimator",
 		"oja":       "one pass, Oja's rule",
+		"ojagrid":   "one pass, Oja's rule on a grid of learning rates",
 		"power":     "power method, one pass per iteration",
 		"lanczos":   "Lanczos, one pass per iteration",
 	}[rep.Method]
@@ -342,8 +367,11 @@ func text(w io.Writer, rep *report, vec []float64) error {
 		if rep.HeavyEvicted > 0 {
 			p("", "%d heavy rows moved to the light path: the heavy buffer was full", rep.HeavyEvicted)
 		}
-	case "oja":
+	case "oja", "ojagrid":
 		p("heavy", "0 (Oja keeps no rows)")
+		if rep.LearningRate != nil {
+			p("rate", "η = %.4g chosen by prequential score", *rep.LearningRate)
+		}
 	default:
 		p("heavy", "0 (the multi-pass methods keep no rows)")
 	}

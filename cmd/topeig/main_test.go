@@ -47,7 +47,7 @@ func readVector(t *testing.T, path string) []float64 {
 }
 
 func TestDemo(t *testing.T) {
-	for _, m := range []string{"randorder", "oja", "power", "lanczos"} {
+	for _, m := range []string{"randorder", "oja", "ojagrid", "power", "lanczos"} {
 		code, out, errs := topeig(nil, "-demo", "-method", m)
 		require.Equal(t, 0, code, errs)
 		for _, want := range []string{"λ₁", "rows       1797", "heavy", "state", "rows/s", "evidence", "correlation ⟨v, v₁⟩² = "} {
@@ -82,7 +82,7 @@ func TestFileMethods(t *testing.T) {
 	in := filepath.Join(dir, "digits.npy")
 	writeMatrix(t, in, digits.Pixels(), digits.Cols)
 	v1, l1 := exactDigits(t)
-	for _, m := range []string{"randorder", "oja", "power", "lanczos"} {
+	for _, m := range []string{"randorder", "oja", "ojagrid", "power", "lanczos"} {
 		out := filepath.Join(dir, m+".npy")
 		code, stdout, errs := topeig(nil, "-method", m, "-shuffle", "-seed", "3", "-o", out, "-json", in)
 		require.Equal(t, 0, code, errs)
@@ -94,6 +94,10 @@ func TestFileMethods(t *testing.T) {
 		assert.InDelta(t, l1, rep.Value, 0.02*l1, m)
 		v := readVector(t, out)
 		assert.GreaterOrEqual(t, spectral.Correlation(v, v1), 0.99, m)
+		if m == "ojagrid" {
+			require.NotNil(t, rep.LearningRate)
+			assert.Greater(t, *rep.LearningRate, 0.0)
+		}
 		if m == "power" || m == "lanczos" {
 			require.NotNil(t, rep.Residual)
 			assert.LessOrEqual(t, math.Abs(rep.Value-l1), *rep.Residual+1e-6*l1)
@@ -124,6 +128,10 @@ func TestStdin(t *testing.T) {
 	code, _, errs = topeig([]byte(b.String()), "-method", "power")
 	assert.Equal(t, 1, code)
 	assert.Contains(t, errs, "needs a file it can read again")
+	// The learning-rate grid needs the row count, which a CSV pipe does not give.
+	code, _, errs = topeig([]byte(b.String()), "-method", "ojagrid", "-")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errs, "-method ojagrid sets its learning rates from the number of rows")
 }
 
 func TestUsageErrors(t *testing.T) {
