@@ -37,8 +37,13 @@ import (
 //   - Stability = ⟨z_w, z⟩², z_w the iterate at the start of the window.
 //   - Confident = Gap ≥ MinGap and Stability ≥ MinStability.
 //
-// Cost per row: three dot products and two axpys of length d, all while the
-// row is in L1; no allocation.
+// Cost per row: one loop over the row (kernel.ProjectUpdate) takes its
+// products with z and w and its squared norm while it adds the previous
+// row's step to z and w, so the step's arithmetic overlaps the row's
+// arrival from memory; the products are then brought up to date with
+// ⟨a_t, a_{t-1}⟩. A step still pending when WriteRows returns is kept (with
+// a copy of its row) and applied with the next row, so the arithmetic does
+// not depend on how the stream is cut into calls. No allocation.
 type Oja struct {
 	cfg *config
 	d   int

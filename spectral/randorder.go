@@ -306,7 +306,8 @@ func (r *RandomOrder) storeHeavy(row []float64, s float64) {
 	old := r.heavy[slot*d : (slot+1)*d]
 	var p [maxK]float64
 	kernel.GemmNT(1, r.k, d, 1, old, d, r.zs, d, 0, p[:r.k], r.k)
-	r.applyLight(old, 1, p[:r.k], nil)
+	kernel.ProjectUpdate(d, r.k, r.k, nil, r.zs, d, nil, old, p[:r.k], r.ys, d) // a light row now
+	r.light++
 	r.evicted++
 	copy(old, row)
 	r.hnorm[slot], r.hblock[slot] = s, int64(r.blocks)
@@ -353,29 +354,6 @@ func nonFiniteRow(who string, x []float64, row int64) error {
 		}
 	}
 	return fmt.Errorf("spectral: %s: %w", who, &stream.DataError{Row: row, Offset: -1, Msg: msg, Err: stream.ErrNonFinite})
-}
-
-// applyLight adds Σ⟨a,z_i⟩a to ys_i, for each column, over the m rows in
-// blk whose entry in mark is not negative (mark nil: all of them), given
-// p = blk·Zᵀ (m×k, row-major): the products of heavy rows are zeroed, then
-// one kernel.GemmTN accumulates Pᵀ·blk into the k rows of ys.
-func (r *RandomOrder) applyLight(blk []float64, m int, p, mark []float64) {
-	if m == 0 {
-		return
-	}
-	d, k := r.d, r.k
-	light := m
-	for j, v := range mark {
-		if v < 0 {
-			light--
-			clear(p[j*k : (j+1)*k])
-		}
-	}
-	if light == 0 {
-		return
-	}
-	kernel.GemmTN(k, d, m, 1, p, k, blk, d, 1, r.ys, d)
-	r.light += int64(light)
 }
 
 // endBlock performs the block step and starts the next block.
