@@ -12,6 +12,17 @@
 // is a stream.RowReaderAt and stream.Rewinder and can be shuffled with no
 // spill.
 //
+// When such a file holds little-endian float64 rows in place (.npy '<f8'
+// in C order, raw float64, safetensors F64) at an 8-byte aligned offset,
+// File's own sequential reads go through a read-only memory map of it
+// (unix; not under the purego build tag, and not with the Pread option):
+// File.WriteTo — which stream.Copy calls — hands the Writer slices of the
+// mapping with no copy, and ReadRows copies out of it without a system
+// call. Pages behind the read position are released as the reads advance,
+// so the resident set stays about a megabyte whatever the file's size.
+// If the file is truncated while mapped, the read fails with an error
+// instead of the SIGBUS crashing the process.
+//
 // [Create] picks format and compression from the name ("a.npy.zst",
 // "b.csv.gz", "c.raw.s2", "d.safetensors") or from the Format and
 // Compression options ("-", standard output, needs Format).
@@ -142,6 +153,7 @@ type config struct {
 	rows           int64
 	float32        bool
 	mmap           bool
+	pread          bool
 	stdin          io.Reader
 	stdout         io.Writer
 	tempDir        string
@@ -200,11 +212,20 @@ func KnownRows(n int64) Option { return func(c *config) { c.rows = n } }
 func Float32() Option { return func(c *config) { c.float32 = true } }
 
 // Mmap makes Open memory-map an uncompressed .npy, raw or safetensors file
-// instead of reading it with pread calls (the default). Reads then make no
-// system calls, but every page touched counts in the process's resident
-// set until unmapped — for a shuffle, the whole file — which is why it is
-// not the default.
+// for the random-access reader (File.Source: ReadRowsAt, and so Shuffle)
+// too, and for element types other than little-endian float64, instead of
+// reading them with pread calls (the default). Reads then make no system
+// calls, but every page touched counts in the process's resident set until
+// unmapped — for a shuffle, the whole file — which is why it is not the
+// default. (File's own sequential reads of little-endian float64 files are
+// mapped either way, with pages released behind the read position; see
+// Open.)
 func Mmap() Option { return func(c *config) { c.mmap = true } }
+
+// Pread makes Open read every file with pread calls, never through a
+// memory map, not even the sequential reads of a little-endian float64
+// file that Open maps by default. It wins over Mmap.
+func Pread() Option { return func(c *config) { c.pread = true; c.mmap = false } }
 
 // Stdin sets what "-" reads (default os.Stdin).
 func Stdin(r io.Reader) Option { return func(c *config) { c.stdin = r } }

@@ -85,7 +85,9 @@ type File struct {
 	format      Format
 	compression Compression
 	src         stream.Reader
-	random      bool // src reads the file (or a memory map of it) through ReadAt
+	random      bool        // src reads the file (or a memory map of it) through ReadAt
+	dataOff     int64       // file offset of row 0 when src reads little-endian float64 rows in place, else -1
+	mapped      *mappedRows // the sequential reads (ReadRows, WriteTo) when the file is mapped
 	closers     []func() error
 	c           config
 }
@@ -165,6 +167,14 @@ func openOS(f *os.File, path string, c config) (*File, error) {
 				file.Close()
 				return nil, err
 			}
+			if !c.pread && file.dataOff >= 0 {
+				if l, ok := file.src.(stream.Lener); ok {
+					file.mapped = mapRows(f, st.Size(), file.dataOff, l.Rows(), file.src.Cols(), path, c.allowNonFinite)
+				}
+				if file.mapped != nil {
+					file.closers = append(file.closers, file.mapped.close)
+				}
+			}
 			return file, nil
 		}
 	}
@@ -196,8 +206,12 @@ func pickFormat(head []byte, name string, c config) (Format, error) {
 	return f, err
 }
 
+// openRandom builds the random-access reader over ra and sets f.dataOff
+// when its rows are little-endian float64 values laid out in place (what
+// a memory map can hand out without decoding).
 func (f *File) openRandom(ra io.ReaderAt, size int64) error {
 	c := f.c
+	f.dataOff = -1
 	switch f.format {
 	case NPY:
 		r, err := npy.NewReaderAt(ra, size, f.npyOptions()...)
@@ -205,6 +219,10 @@ func (f *File) openRandom(ra io.ReaderAt, size int64) error {
 			return err
 		}
 		f.src = r
+		// A single row or column is laid out the same in either order.
+		if h := r.Header(); h.Dtype == raw.Float64 && (!h.Fortran || h.Rows() <= 1 || h.Cols() <= 1) {
+			f.dataOff = h.DataOffset
+		}
 	case Safetensors:
 		sf, err := safetensors.Open(ra, size, f.stOptions()...)
 		if err != nil {
@@ -215,6 +233,9 @@ func (f *File) openRandom(ra io.ReaderAt, size int64) error {
 			return err
 		}
 		f.src = r
+		if r.Dtype() == raw.Float64 {
+			f.dataOff = sf.Header().DataOffset + r.Info.Begin
+		}
 	case Raw:
 		if err := f.needCols(); err != nil {
 			return err
@@ -224,6 +245,9 @@ func (f *File) openRandom(ra io.ReaderAt, size int64) error {
 			return err
 		}
 		f.src = r
+		if r.Dtype() == raw.Float64 {
+			f.dataOff = 0
+		}
 	}
 	return nil
 }
@@ -390,7 +414,9 @@ func (f *File) Compression() Compression { return f.compression }
 // Source returns the format reader. Its dynamic type tells what it can do
 // beyond stream.Reader: for an uncompressed .npy, raw or safetensors file
 // on disk it is a stream.RowReaderAt and stream.Rewinder. It is valid until
-// Close or Rewind.
+// Close or Rewind. When File's sequential reads go through a memory map
+// (see the package doc), Source reads the file with pread (or the Mmap
+// option's map) and keeps a read position of its own.
 func (f *File) Source() stream.Reader { return f.src }
 
 // Cols returns the number of columns.
@@ -405,7 +431,35 @@ func (f *File) Rows() int64 {
 }
 
 // ReadRows reads up to len(dst)/Cols rows. See stream.Reader.
-func (f *File) ReadRows(dst []float64) (int, error) { return f.src.ReadRows(dst) }
+func (f *File) ReadRows(dst []float64) (int, error) {
+	if f.mapped != nil {
+		return f.mapped.readRows(dst)
+	}
+	return f.src.ReadRows(dst)
+}
+
+// blockBytes is about how much WriteTo hands the Writer at a time.
+const blockBytes = 1 << 20
+
+// WriteTo writes the remaining rows to w and returns how many; nil at the
+// end of the rows (stream.Copy calls it: File is a stream.WriterTo). For a
+// memory-mapped file (see Open) w is given slices of the mapping itself,
+// about 1 MiB of rows at a time, each checked for NaN/±Inf just before:
+// no copy. Other files are read into one buffer of that size. A
+// non-finite value ends the copy after the rows before it, with the
+// readers' *stream.DataError; a mapped file that shrinks while being read
+// fails with a *stream.DataError wrapping io.ErrUnexpectedEOF. Cols of w
+// must match, else the error wraps stream.ErrShape.
+func (f *File) WriteTo(w stream.Writer) (int64, error) {
+	if f.mapped != nil {
+		return f.mapped.writeTo(w)
+	}
+	if wt, ok := f.src.(stream.WriterTo); ok {
+		return wt.WriteTo(w)
+	}
+	d := f.src.Cols()
+	return stream.CopyBuffer(w, f.src, make([]float64, max(1, blockBytes/(8*d))*d))
+}
 
 // Rewind starts over from the first row: in place for an uncompressed
 // fixed-row file or a matrix held in memory, by reopening (and decompressing again)
@@ -413,6 +467,9 @@ func (f *File) ReadRows(dst []float64) (int, error) { return f.src.ReadRows(dst)
 // error wraps stream.ErrUnsupported.
 func (f *File) Rewind() error {
 	if f.random {
+		if f.mapped != nil {
+			f.mapped.rewind()
+		}
 		return f.src.(stream.Rewinder).Rewind()
 	}
 	if f.path == "" {
@@ -463,4 +520,5 @@ func (f *File) Close() error {
 var (
 	_ stream.Rewinder = (*File)(nil)
 	_ stream.Lener    = (*File)(nil)
+	_ stream.WriterTo = (*File)(nil)
 )
