@@ -22,8 +22,8 @@ import (
 // the Writer slices of the mapping (no copy), ReadRows copies out of it.
 // Pages behind the read position are handed back with MADV_DONTNEED (for a
 // shared read-only file mapping that drops only this process's page-table
-// entries; the page cache keeps the data), so the resident set stays about
-// blockBytes whatever the file's size. A fault on the mapping — the
+// entries; the page cache keeps the data), so at most about two blocks of
+// the map are resident whatever the file's size. A fault on the mapping — the
 // file was truncated while mapped — becomes an error, not a crash.
 // mappedRows is not safe for concurrent use.
 type mappedRows struct {

@@ -19,9 +19,9 @@
 // File.WriteTo — which stream.Copy calls — hands the Writer slices of the
 // mapping with no copy, and ReadRows copies out of it without a system
 // call. Pages behind the read position are released as the reads advance,
-// so the resident set stays about a megabyte whatever the file's size.
-// If the file is truncated while mapped, the read fails with an error
-// instead of the SIGBUS crashing the process.
+// so the map adds a couple of megabytes to the resident set whatever the
+// file's size. If the file is truncated while mapped, the read fails with
+// an error instead of the SIGBUS crashing the process.
 //
 // [Create] picks format and compression from the name ("a.npy.zst",
 // "b.csv.gz", "c.raw.s2", "d.safetensors") or from the Format and
