@@ -185,7 +185,15 @@ func estimate(o *options, src stream.Reader, name string) (*report, []float64, e
 	default:
 		r := src
 		if o.shuffle {
-			sh, err := stream.NewShuffled(src, stream.WithSeed(o.seed), stream.WithMemory(o.mem))
+			// An uncompressed .npy, raw or safetensors file is shuffled
+			// through its random-access source: only row indices are held.
+			from := src
+			if f, ok := src.(*matfile.File); ok {
+				if ra, ok := f.Source().(stream.RowReaderAt); ok {
+					from = ra.(stream.Reader)
+				}
+			}
+			sh, err := stream.NewShuffled(from, stream.WithSeed(o.seed), stream.WithMemory(o.mem))
 			if err != nil {
 				return nil, nil, err
 			}
