@@ -7,7 +7,10 @@ import (
 
 // copyFinite is the CopyFinite body in use; install sets it with the other
 // bodies (see copyFiniteBody).
-var copyFinite = copyFiniteGeneric
+var (
+	copyFinite     = copyFiniteGeneric
+	firstNonFinite = firstNonFiniteGeneric
+)
 
 // CopyFinite copies the len(dst) little-endian float64 values held in the
 // first 8·len(dst) bytes of src into dst and returns the index of the first
@@ -68,4 +71,29 @@ func copyRestFirstBad(dst []float64, src []byte) int {
 		}
 	}
 	return bad
+}
+
+// FirstNonFinite returns the index of the first NaN or ±Inf in x, or -1
+// when every value is finite: the check of CopyFinite without the copy. It
+// does not allocate.
+func FirstNonFinite(x []float64) int { return firstNonFinite(x) }
+
+// firstNonFiniteGeneric is the specification of FirstNonFinite: the v−v
+// test of copyFiniteGeneric, four values at a time with no data-dependent
+// branch inside a group.
+func firstNonFiniteGeneric(x []float64) int {
+	n := len(x)
+	i := 0
+	for ; i <= n-4; i += 4 {
+		v := (*[4]float64)(x[i : i+4])
+		if t := (v[0] - v[0]) + (v[1] - v[1]) + (v[2] - v[2]) + (v[3] - v[3]); t != t {
+			break
+		}
+	}
+	for ; i < n; i++ {
+		if v := x[i]; v-v != 0 {
+			return i
+		}
+	}
+	return -1
 }

@@ -11,6 +11,7 @@ func init() {
 	x := &cpu.X86
 	if x.HasAVX2 && x.HasFMA && x.HasAVX512F && x.HasAVX512VL && x.HasAVX512DQ {
 		copyFinite = copyFiniteAVX512
+		firstNonFinite = firstNonFiniteAVX512
 	}
 }
 
@@ -22,6 +23,37 @@ func copyFiniteBody(name string) func(dst []float64, src []byte) int {
 	}
 	return copyFiniteGeneric
 }
+
+// firstNonFiniteBody returns the FirstNonFinite body of the named
+// implementation, as copyFiniteBody does.
+func firstNonFiniteBody(name string) func(x []float64) int {
+	if name == "avx512" {
+		return firstNonFiniteAVX512
+	}
+	return firstNonFiniteGeneric
+}
+
+// firstNonFiniteAVX512 is firstNonFiniteGeneric: the assembly loop
+// classifies 32 values per step and stops at the first step that holds a
+// non-finite value; the generic body finds it from there.
+func firstNonFiniteAVX512(x []float64) int {
+	n := len(x)
+	if n == 0 {
+		return -1
+	}
+	i := firstNonFiniteLoopAVX512(&x[0], n)
+	if i == n {
+		return -1
+	}
+	return i + firstNonFiniteGeneric(x[i:])
+}
+
+// firstNonFiniteLoopAVX512 classifies the n > 0 values at x with
+// VFPCLASSPD, 32 at a time, then 8, then a masked tail, and returns the
+// index of the first block holding a NaN or ±Inf, or n.
+//
+//go:noescape
+func firstNonFiniteLoopAVX512(x *float64, n int) int
 
 // copyFiniteAVX512 is copyFiniteGeneric: the assembly loop copies and
 // classifies 32 values per step and stops at the first step that holds a

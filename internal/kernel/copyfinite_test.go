@@ -138,3 +138,51 @@ func TestCopyFiniteContract(t *testing.T) {
 	bsrc := make([]byte, 8*len(big))
 	require.Zero(t, testing.AllocsPerRun(20, func() { CopyFinite(big, bsrc) }))
 }
+
+// FirstNonFinite: every body against the plain loop, lengths 0…300, each
+// non-finite pattern planted at every position (alone, and with a second
+// one after it), finite edge values around it; x is never written.
+func TestFirstNonFiniteBodies(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	ref := func(x []float64) int {
+		for i, v := range x {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return i
+			}
+		}
+		return -1
+	}
+	for _, name := range Impls() {
+		body := firstNonFiniteBody(name)
+		for _, n := range []int{0, 1, 3, 7, 8, 9, 31, 32, 33, 40, 63, 64, 65, 67, 129, 300} {
+			x := make([]float64, n)
+			for i := range x {
+				x[i] = randVal(rng)
+				if rng.IntN(6) == 0 {
+					x[i] = math.Float64frombits(finiteEdge[rng.IntN(len(finiteEdge))])
+				}
+			}
+			require.Equal(t, -1, body(x), "%s n=%d all finite", name, n)
+			for p := range n {
+				bits := nonFinite[rng.IntN(len(nonFinite))]
+				old := x[p]
+				x[p] = math.Float64frombits(bits)
+				if p+5 < n {
+					x[p+5] = math.Inf(-1)
+				}
+				before := append([]float64(nil), x...)
+				require.Equal(t, ref(x), body(x), "%s n=%d at %d (%#x)", name, n, p, bits)
+				for i := range x {
+					require.Equal(t, math.Float64bits(before[i]), math.Float64bits(x[i]), "%s wrote x", name)
+				}
+				x[p] = old
+				if p+5 < n {
+					x[p+5] = 1
+				}
+			}
+		}
+		y := make([]float64, 100)
+		require.Zero(t, testing.AllocsPerRun(10, func() { body(y) }))
+	}
+	require.Equal(t, 2, FirstNonFinite([]float64{1, 2, math.NaN()}))
+}

@@ -34,10 +34,9 @@ type mappedRows struct {
 	rows     int64
 	off      int64 // file offset of row 0
 	allowNF  bool
-	pos      int64     // rows delivered
-	released int       // mem[:released] has been handed back
-	err      error     // sticky until rewind
-	scratch  []float64 // checkFinite's
+	pos      int64 // rows delivered
+	released int   // mem[:released] has been handed back
+	err      error // sticky until rewind
 }
 
 // mapRows maps the size-byte file f and returns a reader of its rows rows
@@ -122,7 +121,7 @@ func (m *mappedRows) writeTo(w stream.Writer) (rows int64, err error) {
 		b := m.data[m.pos*d : (m.pos+k)*d]
 		var bad error
 		if !m.allowNF {
-			if e := m.checkFinite(b); e != nil {
+			if e := stream.CheckFinite(b, m.cols, m.pos); e != nil {
 				bad = m.nonFinite(e)
 				k = e.(*stream.DataError).Row - 1 - m.pos
 				b = b[:k*d]
@@ -183,32 +182,6 @@ func (m *mappedRows) readRows(dst []float64) (n int, err error) {
 	m.pos += k
 	m.release()
 	return int(k), nil
-}
-
-// checkFinite is stream.CheckFinite(b, m.cols, m.pos), faster on a block
-// that is not in cache: when kernel.CopyFinite has a vector body, copying
-// into a small buffer that stays in L1 reads memory at the copy's speed
-// (1.7–1.9× less CPU than the scalar check on blocks from memory,
-// BenchmarkMappedCheck), and only a failing block is searched by
-// CheckFinite for the position.
-func (m *mappedRows) checkFinite(b []float64) error {
-	if len(m.scratch) == 0 {
-		m.scratch = make([]float64, scratchFloats)
-	}
-	for i := 0; i < len(b); i += len(m.scratch) {
-		c := b[i:min(i+len(m.scratch), len(b))]
-		if kernel.CopyFinite(m.scratch[:len(c)], asBytes(c)) >= 0 {
-			return stream.CheckFinite(b, m.cols, m.pos)
-		}
-	}
-	return nil
-}
-
-// scratchFloats is the size of checkFinite's buffer (16 KiB).
-const scratchFloats = 2048
-
-func asBytes(x []float64) []byte {
-	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(x))), 8*len(x))
 }
 
 // nonFinite fills in the file and offset of CheckFinite's error as the
