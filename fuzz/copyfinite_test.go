@@ -11,7 +11,8 @@ import (
 // FuzzKernelCopyFinite checks kernel.CopyFinite (the body this CPU runs)
 // against its plainest statement on arbitrary bytes at an arbitrary byte
 // offset: every value copied bit for bit, the first NaN/±Inf found exactly,
-// and nothing written past len(dst).
+// and nothing written past len(dst); and kernel.FirstNonFinite on the
+// copy.
 func FuzzKernelCopyFinite(f *testing.F) {
 	f.Add([]byte("0123456789abcdef01234567"), uint8(0))
 	f.Add([]byte("\x00\x00\x00\x00\x00\x00\xf0\x7f"), uint8(0))
@@ -39,6 +40,20 @@ func FuzzKernelCopyFinite(f *testing.F) {
 		}
 		if got != want || buf[n] != 7 {
 			t.Fatalf("first bad %d, want %d (guard %v)", got, want, buf[n])
+		}
+		// The check alone, on the copy and on a suffix of it (so the vector
+		// loop starts at other offsets).
+		for _, x := range [][]float64{dst, dst[min(int(off)%9, n):]} {
+			w := -1
+			for i, v := range x {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					w = i
+					break
+				}
+			}
+			if got := kernel.FirstNonFinite(x); got != w {
+				t.Fatalf("FirstNonFinite of %d values: %d, want %d", len(x), got, w)
+			}
 		}
 	})
 }
