@@ -9,15 +9,16 @@ import (
 )
 
 // ojaGridStates encodes OjaGrids with the default and an explicit grid at
-// several points of a stream, including one still waiting for its default
-// grid after zero rows.
+// several points of a stream — 13 rows leave some pending in a partial
+// block — including one still waiting for its default grid after zero
+// rows, and one in the version 1 layout (no pending rows).
 func ojaGridStates() [][]byte {
 	x := make([]float64, 0, 400*5)
 	for i := range 400 * 5 {
 		x = append(x, math.Sin(float64(i)*0.7)*float64(1+i%5))
 	}
 	var out [][]byte
-	for _, rows := range []int{0, 1, 64, 400} {
+	for _, rows := range []int{0, 1, 13, 64, 400} {
 		for _, opt := range []spectral.Option{spectral.WithRows(400), spectral.WithLearningRates(1e-3, 1, 4)} {
 			g, _ := spectral.NewOjaGrid(5, opt)
 			_, _ = g.WriteRows(x[:rows*5])
@@ -28,7 +29,12 @@ func ojaGridStates() [][]byte {
 	g, _ := spectral.NewOjaGrid(2, spectral.WithRows(90))
 	_, _ = g.WriteRows(make([]float64, 70*2))
 	b, _ := g.MarshalBinary()
-	return append(out, b)
+	out = append(out, b)
+	// Version 1: a state with no pending rows, without their count and
+	// (empty) values.
+	v1 := append([]byte(nil), out[len(out)-4][:len(out[len(out)-4])-16]...)
+	v1[5] = 1
+	return append(out, v1)
 }
 
 // FuzzOjaGridUnmarshal: any bytes either decode to an OjaGrid that
@@ -43,9 +49,10 @@ func FuzzOjaGridUnmarshal(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) { fuzzOjaGridState(t, b) })
 }
 
-// fuzzOjaGridState is fuzzState with one difference: an OjaGrid whose
+// fuzzOjaGridState is fuzzState with two differences: an OjaGrid whose
 // default grid is not yet set (only zero rows so far) has seen rows but
-// has no vector to report.
+// has no vector to report, and a version 1 state re-encodes as version 2,
+// with no pending rows.
 func fuzzOjaGridState(t *testing.T, b []byte) {
 	g := new(spectral.OjaGrid)
 	if err := g.UnmarshalBinary(b); err != nil {
@@ -54,8 +61,13 @@ func fuzzOjaGridState(t *testing.T, b []byte) {
 		}
 		return
 	}
+	want := b
+	if b[5] == 1 {
+		want = append(append([]byte(nil), b...), make([]byte, 16)...)
+		want[5] = 2
+	}
 	again, err := g.MarshalBinary()
-	if err != nil || string(again) != string(b) {
+	if err != nil || string(again) != string(want) {
 		t.Fatalf("re-encoding differs (%v)", err)
 	}
 	if res := g.Result(); g.Rates() == nil {

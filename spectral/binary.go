@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/linstream/linstream/internal/binfmt"
+	"github.com/linstream/linstream/internal/kernel"
 )
 
 // ErrCorrupt is wrapped by UnmarshalBinary errors: bytes that are not a
@@ -15,7 +16,7 @@ var ErrCorrupt = binfmt.ErrCorrupt
 const (
 	randomOrderVersion = 1
 	ojaVersion         = 2
-	ojaGridVersion     = 1
+	ojaGridVersion     = 2
 )
 
 // MarshalBinary encodes the estimator's whole state, so a long stream can
@@ -292,7 +293,7 @@ func (o *Oja) UnmarshalBinary(b []byte) error {
 func (o *OjaGrid) MarshalBinary() ([]byte, error) { return o.AppendBinary(nil) }
 
 // AppendBinary appends the encoding of the state to b and returns it; b is
-// not retained. Layout (version 1, after the 6-byte binfmt header of kind
+// not retained. Layout (version 2, after the 6-byte binfmt header of kind
 // KindOjaGrid; integers int64, floats IEEE bits, little-endian):
 //
 //	d, rates G, seed (uint64), declared rows n (0: none),
@@ -302,7 +303,10 @@ func (o *OjaGrid) MarshalBinary() ([]byte, error) { return o.AppendBinary(nil) }
 //	current epoch, rows scored in the previous epoch, grid set (0 or 1),
 //	F̂ of the default grid (0 until it is set),
 //	rates η (G), iterates Z (G×d), their ‖z_g‖² (G), current scores (G),
-//	previous scores (G) (each length-prefixed float64s).
+//	previous scores (G) (each length-prefixed float64s), then the pending
+//	rows of a partial block: their count k (fewer than the block length 8,
+//	and than the rows left to the block's end) and their k×d
+//	values (length-prefixed). Version 1 ended before the pending rows.
 func (o *OjaGrid) AppendBinary(b []byte) ([]byte, error) {
 	b = binfmt.AppendHeader(b, binfmt.KindOjaGrid, ojaGridVersion)
 	b = binfmt.AppendInt(b, o.d)
@@ -320,7 +324,8 @@ func (o *OjaGrid) AppendBinary(b []byte) ([]byte, error) {
 	for _, v := range [][]float64{o.eta, o.z, o.nz2, o.cur, o.prv} {
 		b = binfmt.AppendFloat64s(b, v)
 	}
-	return b, nil
+	b = binfmt.AppendInt(b, o.nb)
+	return binfmt.AppendFloat64s(b, o.blk[:o.nb*o.d]), nil
 }
 
 func boolInt(v bool) int {
@@ -343,11 +348,12 @@ func defaultGridSize(d int) int {
 // configuration (the first rate exactly, the others to 1e-12), the
 // counters against the doubling epochs, the norms against the
 // renormalization bounds, scores non-negative and zero for an empty epoch,
-// iterates finite; a failure returns an error wrapping ErrCorrupt and
+// iterates finite, pending rows finite and fewer than the block they
+// start; a failure returns an error wrapping ErrCorrupt and
 // leaves o as it was. The restored estimator continues exactly where the
-// encoded one stopped.
+// encoded one stopped. It reads versions 1 and 2.
 func (o *OjaGrid) UnmarshalBinary(b []byte) error {
-	dec, _ := binfmt.NewDecoder("spectral: OjaGrid", b, binfmt.KindOjaGrid, ojaGridVersion)
+	dec, version := binfmt.NewDecoder("spectral: OjaGrid", b, binfmt.KindOjaGrid, ojaGridVersion)
 	d := dec.Int("cols", 1, 1<<28)
 	g := dec.Int("rates", 1, 256)
 	seed := dec.Uint64()
@@ -388,8 +394,7 @@ func (o *OjaGrid) UnmarshalBinary(b []byte) error {
 			dec.Fail("epoch rows %d and %d, %d since normalization, for %d rows seen and epoch end %d", curN, prvN, since, t, epochEnd)
 		// Every row after the grid is set is scored: the scored rows are a
 		// suffix, all of them for an explicit grid.
-		case prvN > 0 && curN != t-start || curN+prvN < t-prevStart && (hasRates || since > curN+prvN) ||
-			gridSet && !hasRates && curN+prvN == 0:
+		case prvN > 0 && curN != t-start || curN+prvN < t-prevStart && (hasRates || since > curN+prvN):
 			dec.Fail("scored rows %d and %d, %d since normalization, are not the last of %d rows seen", curN, prvN, since, t)
 		case hasRates && (!gridSet || fScale != 0):
 			dec.Fail("explicit grid not set, or F̂ %v", fScale)
@@ -403,6 +408,31 @@ func (o *OjaGrid) UnmarshalBinary(b []byte) error {
 	for i, w := range []int{g, g * d, g, g, g} {
 		if dec.Err() == nil {
 			vs[i] = dec.Float64s([...]string{"rates", "iterates", "norms", "current scores", "previous scores"}[i], nil, w)
+		}
+	}
+	// Version 2 ends with the pending rows, which start the block after
+	// the t applied ones.
+	nb := 0
+	if version >= 2 && dec.Err() == nil {
+		nb = dec.Int("pending rows", 0, ojaBlock-1)
+		if blockLen := int(min(ojaBlock-t%ojaBlock, 64-since)); dec.Err() == nil && nb > 0 && (!gridSet || nb >= blockLen) {
+			dec.Fail("%d pending rows for a block of %d rows (grid set: %v)", nb, blockLen, gridSet)
+		}
+	}
+	// A default grid is set by a block of rows, which are then scored or
+	// pending.
+	if dec.Err() == nil && gridSet && !hasRates && curN+prvN == 0 && nb == 0 {
+		dec.Fail("default grid set, but no row scored or pending")
+	}
+	var pend []float64
+	var sb [ojaBlock]float64
+	if version >= 2 && dec.Err() == nil {
+		pend = dec.Float64s("pending rows", nil, nb*d)
+		for i := range len(pend) / d {
+			row := pend[i*d : (i+1)*d]
+			if sb[i] = kernel.Dot(row, row); dec.Err() == nil && (math.IsNaN(sb[i]) || math.IsInf(sb[i], 0)) {
+				dec.Fail("pending row %d is not finite", i+1)
+			}
 		}
 	}
 	if err := dec.Finish(); err != nil {
@@ -445,7 +475,10 @@ func (o *OjaGrid) UnmarshalBinary(b []byte) error {
 	if hasRates {
 		cfg.etaLo, cfg.etaHi, cfg.etaN, cfg.hasRates = lo, hi, g, true
 	}
-	*o = OjaGrid{cfg: cfg, d: d, g: g, eta: eta, z: z, nz2: nz2, p: make([]float64, g), cur: cur, prv: prv,
+	no := &OjaGrid{cfg: cfg, d: d, g: g, eta: eta, nz2: nz2, cur: cur, prv: prv, nb: len(pend) / d, sb: sb,
 		t: t, sinceNorm: since, curN: curN, prvN: prvN, epochEnd: epochEnd, gridSet: gridSet, fScale: fScale}
+	no.alloc(z)
+	copy(no.blk, pend)
+	*o = *no
 	return nil
 }

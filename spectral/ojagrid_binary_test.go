@@ -83,12 +83,17 @@ func TestOjaGridCheckpointAfterZeroRows(t *testing.T) {
 	require.NotNil(t, back.Rates())
 	assert.Equal(t, ojaGridState(t, ref), ojaGridState(t, &back))
 	// 500 rows: epochs end at 64, 128, 256; the score window holds the
-	// 244 scored rows after 256 plus the 128 before.
+	// 244 rows after 256 plus the 128 before. Blocks end at multiples of
+	// 16 rows, so the last 500 − 496 = 4 are pending, not yet scored.
 	blob, _ = back.MarshalBinary()
 	require.NoError(t, new(OjaGrid).UnmarshalBinary(blob))
+	pending := int64(binary.LittleEndian.Uint64(blob[len(blob)-16-4*d*8:]))
+	assert.Equal(t, int64(4), pending)
+	assert.Equal(t, int64(496), int64(binary.LittleEndian.Uint64(blob[78:])), "rows applied")
 	assert.Equal(t, int64(512), int64(binary.LittleEndian.Uint64(blob[94:])), "epoch end")
-	assert.Equal(t, int64(500-256), int64(binary.LittleEndian.Uint64(blob[102:])), "current epoch rows")
+	assert.Equal(t, int64(500-256)-pending, int64(binary.LittleEndian.Uint64(blob[102:])), "current epoch rows")
 	assert.Equal(t, int64(128), int64(binary.LittleEndian.Uint64(blob[110:])), "previous epoch rows")
+	assert.Equal(t, int64(500), back.Result().Rows)
 }
 
 func TestOjaGridAppendBinary(t *testing.T) {
@@ -167,6 +172,12 @@ func TestOjaGridUnmarshalRejectsCorruptState(t *testing.T) {
 	offNorms := offZ + 8*g*d + 8
 	offCur := offNorms + 8*g + 8
 	offPrv := offCur + 8*g + 8
+	offPend := offPrv + 8*g     // pending rows (version 2)
+	offPendVals := offPend + 16 // after the length
+	// 300 rows are 296 applied in blocks of 8 and 4 pending; the late
+	// grid, set at row 100, has applied rows 101–144 (blocks end at
+	// multiples of 8) and holds 6 pending.
+	const tDef = 300 - 300%ojaBlock
 	setU := func(blob []byte, off int, v uint64) []byte {
 		b := append([]byte(nil), blob...)
 		binary.LittleEndian.PutUint64(b[off:], v)
@@ -181,65 +192,73 @@ func TestOjaGridUnmarshalRejectsCorruptState(t *testing.T) {
 	kind := append([]byte(nil), def...)
 	kind[4] = binfmt.KindOja
 	reject(kind, "kind")
-	for _, v := range []byte{0, 2} {
+	for _, v := range []byte{0, ojaGridVersion + 1} {
 		ver := append([]byte(nil), def...)
 		ver[5] = v
 		reject(ver, "version %d", v)
 	}
 	for name, b := range map[string][]byte{
-		"cols 0":                setI(def, offCols, 0),
-		"cols differ":           setI(def, offCols, d+1),
-		"rates 0":               setI(def, offRates, 0),
-		"rates off default":     setI(def, offRates, int64(g+1)),
-		"no declared rows":      setI(def, offRows, 0),
-		"explicit 2":            setI(def, offExplicit, 2),
-		"default with bounds":   setF(def, offLo, 1e-3),
-		"explicit lo 0":         setF(rates, offLo, 0),
-		"explicit hi < lo":      setF(rates, offHi, 1e-4),
-		"explicit hi inf":       setF(rates, offHi, math.Inf(1)),
-		"explicit lo moved":     setF(rates, offLo, 2e-3),
-		"explicit as default":   setI(rates, offExplicit, 0),
-		"min gap 0.5":           setF(def, offMinGap, 0.5),
-		"min stability NaN":     setF(def, offMinStab, math.NaN()),
-		"rows seen negative":    setI(def, offT, -1),
-		"rows past epoch":       setI(def, offT, 512),
-		"rows before epoch":     setI(def, offT, 255),
-		"since 64":              setI(def, offSince, 64),
-		"epoch end 96":          setI(def, offEpochEnd, 96),
-		"epoch end 32":          setI(def, offEpochEnd, 32),
-		"current rows":          setI(def, offCurN, 300-256+1),
-		"previous rows":         setI(def, offPrvN, 129),
-		"grid unset":            setI(def, offGridSet, 0),
-		"grid set 2":            setI(def, offGridSet, 2),
-		"F̂ NaN":                setF(def, offFScale, math.NaN()),
-		"F̂ negative":           setF(def, offFScale, -getF(def, offFScale)),
-		"F̂ inf":                setF(def, offFScale, math.Inf(1)),
-		"F̂ moved":              setF(def, offFScale, getF(def, offFScale)*1.001),
-		"F̂ with explicit grid": setF(rates, offFScale, 1),
-		"rate 0 by an ulp":      setF(def, offEta, math.Nextafter(getF(def, offEta), 1)),
-		"rate 2 off the grid":   setF(rates, offEta+16, getF(rates, offEta+16)*1.01),
-		"rate NaN":              setF(rates, offEta+8, math.NaN()),
-		"rates length":          setI(def, offEta-8, int64(g-1)),
-		"iterate NaN":           setF(def, offZ, math.NaN()),
-		"iterate inf":           setF(rates, offZ+8*7, math.Inf(-1)),
-		"iterates length":       setI(def, offZ-8, int64(g*d+1)),
-		"norm 0":                setF(def, offNorms, 0),
-		"norm huge":             setF(def, offNorms+8, 0x1p300),
-		"score negative":        setF(def, offCur, -1),
-		"score NaN":             setF(rates, offPrv+8, math.NaN()),
-		"unset with rows":       setI(unset, offCurN, 1),
-		"unset with a norm":     setF(unset, offNorms, 2),
-		"unset with a score":    setF(unset, offCur, 1),
-		"unset with F̂":         setF(unset, offFScale, 1),
-		"unset with a rate":     setF(unset, offEta, 1),
-		"empty epoch score":     setF(setI(def, offCurN, 0), offCur, 1),
-		"previous epoch empty":  setI(def, offPrvN, 0),
-		"huge length":           setI(def, offZ-8, 1<<40),
-		"explicit unscored":     setI(rates, offPrvN, 127),
-		"scored not last":       setI(def, offCurN, 300-256-1),
-		"late scored not last":  setI(late, offCurN, 21),
-		"late since":            setI(late, offSince, 51),
-		"late none scored":      setI(setI(late, offCurN, 0), offPrvN, 0),
+		"cols 0":                 setI(def, offCols, 0),
+		"cols differ":            setI(def, offCols, d+1),
+		"rates 0":                setI(def, offRates, 0),
+		"rates off default":      setI(def, offRates, int64(g+1)),
+		"no declared rows":       setI(def, offRows, 0),
+		"explicit 2":             setI(def, offExplicit, 2),
+		"default with bounds":    setF(def, offLo, 1e-3),
+		"explicit lo 0":          setF(rates, offLo, 0),
+		"explicit hi < lo":       setF(rates, offHi, 1e-4),
+		"explicit hi inf":        setF(rates, offHi, math.Inf(1)),
+		"explicit lo moved":      setF(rates, offLo, 2e-3),
+		"explicit as default":    setI(rates, offExplicit, 0),
+		"min gap 0.5":            setF(def, offMinGap, 0.5),
+		"min stability NaN":      setF(def, offMinStab, math.NaN()),
+		"rows seen negative":     setI(def, offT, -1),
+		"rows past epoch":        setI(def, offT, 512),
+		"rows before epoch":      setI(def, offT, 255),
+		"since 64":               setI(def, offSince, 64),
+		"epoch end 96":           setI(def, offEpochEnd, 96),
+		"epoch end 32":           setI(def, offEpochEnd, 32),
+		"current rows":           setI(def, offCurN, tDef-256+1),
+		"previous rows":          setI(def, offPrvN, 129),
+		"grid unset":             setI(def, offGridSet, 0),
+		"grid set 2":             setI(def, offGridSet, 2),
+		"F̂ NaN":                 setF(def, offFScale, math.NaN()),
+		"F̂ negative":            setF(def, offFScale, -getF(def, offFScale)),
+		"F̂ inf":                 setF(def, offFScale, math.Inf(1)),
+		"F̂ moved":               setF(def, offFScale, getF(def, offFScale)*1.001),
+		"F̂ with explicit grid":  setF(rates, offFScale, 1),
+		"rate 0 by an ulp":       setF(def, offEta, math.Nextafter(getF(def, offEta), 1)),
+		"rate 2 off the grid":    setF(rates, offEta+16, getF(rates, offEta+16)*1.01),
+		"rate NaN":               setF(rates, offEta+8, math.NaN()),
+		"rates length":           setI(def, offEta-8, int64(g-1)),
+		"iterate NaN":            setF(def, offZ, math.NaN()),
+		"iterate inf":            setF(rates, offZ+8*7, math.Inf(-1)),
+		"iterates length":        setI(def, offZ-8, int64(g*d+1)),
+		"norm 0":                 setF(def, offNorms, 0),
+		"norm huge":              setF(def, offNorms+8, 0x1p300),
+		"score negative":         setF(def, offCur, -1),
+		"score NaN":              setF(rates, offPrv+8, math.NaN()),
+		"unset with rows":        setI(unset, offCurN, 1),
+		"unset with a norm":      setF(unset, offNorms, 2),
+		"unset with a score":     setF(unset, offCur, 1),
+		"unset with F̂":          setF(unset, offFScale, 1),
+		"unset with a rate":      setF(unset, offEta, 1),
+		"empty epoch score":      setF(setI(def, offCurN, 0), offCur, 1),
+		"previous epoch empty":   setI(def, offPrvN, 0),
+		"huge length":            setI(def, offZ-8, 1<<40),
+		"explicit unscored":      setI(rates, offPrvN, 127),
+		"scored not last":        setI(def, offCurN, tDef-256-1),
+		"late scored not last":   setI(late, offCurN, 15),
+		"late since":             setI(late, offSince, 45),
+		"pending past the block": setI(def, offSince, 60), // the block ends 4 rows after t
+		"pending count":          setI(def, offPend, 13),
+		"pending 16":             setI(def, offPend, 16),
+		"pending NaN":            setF(def, offPendVals+8*5, math.NaN()),
+		"pending inf":            setF(late, offPendVals, math.Inf(1)),
+		"pending overflows":      setF(setF(late, offPendVals, 1e300), offPendVals+8, 1e300),
+		"pending, grid unset": append(append(append([]byte(nil), unset[:len(unset)-16]...),
+			binary.LittleEndian.AppendUint64(binary.LittleEndian.AppendUint64(nil, 1), uint64(d))...), make([]byte, 8*d)...),
+		"late none scored": setI(setI(late, offCurN, 0), offPrvN, 0),
 	} {
 		reject(b, name)
 	}
@@ -248,13 +267,18 @@ func TestOjaGridUnmarshalRejectsCorruptState(t *testing.T) {
 	for _, off := range []int{offCols, offRates, offT, offCurN, offPrvN, offGridSet} {
 		require.NoError(t, new(OjaGrid).UnmarshalBinary(setU(def, off, binary.LittleEndian.Uint64(def[off:]))))
 	}
-	assert.Equal(t, int64(300), int64(binary.LittleEndian.Uint64(def[offT:])))
+	assert.Equal(t, int64(tDef), int64(binary.LittleEndian.Uint64(def[offT:])))
+	assert.Equal(t, int64(300-tDef), int64(binary.LittleEndian.Uint64(def[offPend:])))
 	assert.Equal(t, int64(d), int64(binary.LittleEndian.Uint64(def[offCols:])))
 	assert.Equal(t, int64(g*d), int64(binary.LittleEndian.Uint64(def[offZ-8:])))
 	assert.Equal(t, int64(g), int64(binary.LittleEndian.Uint64(def[offPrv-8:])))
-	assert.Len(t, def, offPrv+8*g)
-	assert.Equal(t, []int64{150, 256, 22, 28}, []int64{int64(binary.LittleEndian.Uint64(late[offT:])),
+	assert.Len(t, def, offPendVals+8*(300-tDef)*d)
+	assert.Equal(t, []int64{144, 256, 16, 28, 6}, []int64{int64(binary.LittleEndian.Uint64(late[offT:])),
 		int64(binary.LittleEndian.Uint64(late[offEpochEnd:])), int64(binary.LittleEndian.Uint64(late[offCurN:])),
-		int64(binary.LittleEndian.Uint64(late[offPrvN:]))})
-	assert.LessOrEqual(t, int64(binary.LittleEndian.Uint64(late[offSince:])), int64(50))
+		int64(binary.LittleEndian.Uint64(late[offPrvN:])), int64(binary.LittleEndian.Uint64(late[offPend:]))})
+	assert.LessOrEqual(t, int64(binary.LittleEndian.Uint64(late[offSince:])), int64(44))
+	// A valid pending count is accepted: the rewrite above is of that
+	// field, and "pending, grid unset" differs from unset by it alone.
+	require.NoError(t, new(OjaGrid).UnmarshalBinary(setI(def, offPend, 300-tDef)))
+	require.NoError(t, new(OjaGrid).UnmarshalBinary(append(append([]byte(nil), unset[:len(unset)-16]...), make([]byte, 16)...)))
 }
