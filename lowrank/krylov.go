@@ -143,7 +143,7 @@ func (k *krylov) extendH(lo int) {
 // extract does Rayleigh–Ritz for the top b pairs of H and forms the Ritz
 // vectors V = Wᵀ K, their images Wᵀ Z and residuals in k.rz.
 func (k *krylov) extract() error {
-	b, d, n, s := k.b, k.d, k.dim, k.maxDim
+	b, n, s := k.b, k.dim, k.maxDim
 	rz := k.rz
 	if n <= denseRitzMax {
 		hh := make([]float64, n*n)
@@ -165,17 +165,7 @@ func (k *krylov) extract() error {
 	k.wDim = n
 	k.extractions++
 	// V = Wᵀ K (b×d), MV = Wᵀ Z.
-	kernel.GemmTN(b, d, n, 1, k.w, b, k.basis, d, 0, rz.vt, d)
-	kernel.GemmTN(b, d, n, 1, k.w, b, k.mb, d, 0, rz.mvt, d)
-	for i := range b {
-		v, mv := rz.vt[i*d:(i+1)*d], rz.mvt[i*d:(i+1)*d]
-		var ss float64
-		for j, x := range mv {
-			t := x - rz.theta[i]*v[j]
-			ss += t * t
-		}
-		rz.res[i] = math.Sqrt(ss)
-	}
+	rz.vectors(k.w, n, k.basis, k.mb)
 	return nil
 }
 

@@ -117,8 +117,18 @@ func (r *ritz) extract(qt, zt []float64) bool {
 	if !symEig(r.h, k, r.theta, r.w) {
 		return false
 	}
-	kernel.GemmTN(k, d, k, 1, r.w, k, qt, d, 0, r.vt, d)
-	kernel.GemmTN(k, d, k, 1, r.w, k, zt, d, 0, r.mvt, d)
+	r.vectors(r.w, k, qt, zt)
+	return true
+}
+
+// vectors sets the Ritz vectors V = Wᵀ·basis and their images MV = Wᵀ·image
+// from the n×k coefficients w (row-major, the columns the k Ritz pairs) of
+// an n-row basis (n×d) and its image under M, and the residual norms
+// ‖M v_i − θ_i v_i‖.
+func (r *ritz) vectors(w []float64, n int, basis, image []float64) {
+	k, d := r.k, r.d
+	kernel.GemmTN(k, d, n, 1, w, k, basis, d, 0, r.vt, d)
+	kernel.GemmTN(k, d, n, 1, w, k, image, d, 0, r.mvt, d)
 	for i := range k {
 		v, mv := r.vt[i*d:(i+1)*d], r.mvt[i*d:(i+1)*d]
 		var s float64
@@ -128,5 +138,4 @@ func (r *ritz) extract(qt, zt []float64) bool {
 		}
 		r.res[i] = math.Sqrt(s)
 	}
-	return true
 }
