@@ -30,12 +30,30 @@ func GemvT(m, n int, alpha float64, a []float64, lda int, x []float64, beta floa
 }
 
 func gemvGeneric(m, n int, alpha float64, a []float64, lda int, x []float64, beta float64, y []float64) {
+	gemvRows(m, n, alpha, a, lda, x, beta, y, dot)
+}
+
+// gemvRows is gemvGeneric with the dot product given: the assembly
+// drivers finish the rows their four-row kernels leave with it.
+func gemvRows(m, n int, alpha float64, a []float64, lda int, x []float64, beta float64, y []float64, dot func(x, y []float64) float64) {
 	for i := range m {
 		s := alpha * dot(a[i*lda:i*lda+n], x)
 		if beta == 0 {
 			y[i] = s
 		} else {
 			y[i] = s + beta*y[i]
+		}
+	}
+}
+
+// storeGemv4 sets y[r] = alpha·s[r] + beta·y[r] for the four dot products of
+// a four-row kernel (y is overwritten when beta == 0).
+func storeGemv4(y *[4]float64, s *[4]float64, alpha, beta float64) {
+	for r, v := range s {
+		if beta == 0 {
+			y[r] = alpha * v
+		} else {
+			y[r] = alpha*v + beta*y[r]
 		}
 	}
 }

@@ -31,22 +31,10 @@ func gemvAVX512(m, n int, alpha float64, a []float64, lda int, x []float64, beta
 			p := [4]*float64{&a[i*lda], &a[(i+1)*lda], &a[(i+2)*lda], &a[(i+3)*lda]}
 			dots4pAVX512(n, &p, &x[0], &s)
 		}
-		yy := (*[4]float64)(y[i : i+4])
-		for r, v := range s {
-			if beta == 0 {
-				yy[r] = alpha * v
-			} else {
-				yy[r] = alpha*v + beta*yy[r]
-			}
-		}
+		storeGemv4((*[4]float64)(y[i:i+4]), &s, alpha, beta)
 	}
-	for ; i < m; i++ {
-		v := alpha * dotAVX512(a[i*lda:i*lda+n], x)
-		if beta == 0 {
-			y[i] = v
-		} else {
-			y[i] = v + beta*y[i]
-		}
+	if i < m {
+		gemvRows(m-i, n, alpha, a[i*lda:], lda, x, beta, y[i:], dotAVX512)
 	}
 }
 
