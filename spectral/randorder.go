@@ -254,10 +254,11 @@ func (r *RandomOrder) WriteRows(src []float64) (int, error) {
 		// Classify in order (the threshold runs with F); heavy rows are
 		// stored, light ones wait for the next row's pass.
 		fhat := r.f * float64(r.total()) / float64(r.t)
-		if s > 0 && s >= fhat/(float64(d)*r.l) && (r.nHeavy < r.maxHeavy || s > r.hnorm[r.heap[0]]) {
+		heavy := s > 0 && s >= fhat/(float64(d)*r.l)
+		if heavy && (r.nHeavy < r.maxHeavy || s > r.hnorm[r.heap[0]]) {
 			r.storeHeavy(a, s)
 		} else {
-			if s > 0 && s >= fhat/(float64(d)*r.l) {
+			if heavy {
 				r.evicted++ // lighter than every held row: stays light
 			}
 			pend = a
@@ -266,16 +267,22 @@ func (r *RandomOrder) WriteRows(src []float64) (int, error) {
 		}
 		if r.t == r.blockEnd {
 			if pend != nil {
-				kernel.ProjectUpdate(d, k, k, nil, r.zs, d, nil, pend, pc, r.ys, d)
+				r.addLight(pend, pc)
 				pend = nil
 			}
 			r.endBlock()
 		}
 	}
 	if pend != nil {
-		kernel.ProjectUpdate(d, k, k, nil, r.zs, d, nil, pend, pc, r.ys, d)
+		r.addLight(pend, pc)
 	}
 	return rows, nil
+}
+
+// addLight adds the light row, whose products with the iterates are p, to
+// the current block's light sums.
+func (r *RandomOrder) addLight(row, p []float64) {
+	kernel.ProjectUpdate(r.d, r.k, r.k, nil, r.zs, r.d, nil, row, p, r.ys, r.d)
 }
 
 // storeHeavy keeps row (squared norm s) exactly. When the buffer is full,
@@ -306,7 +313,7 @@ func (r *RandomOrder) storeHeavy(row []float64, s float64) {
 	old := r.heavy[slot*d : (slot+1)*d]
 	var p [maxK]float64
 	kernel.GemmNT(1, r.k, d, 1, old, d, r.zs, d, 0, p[:r.k], r.k)
-	kernel.ProjectUpdate(d, r.k, r.k, nil, r.zs, d, nil, old, p[:r.k], r.ys, d) // a light row now
+	r.addLight(old, p[:r.k]) // a light row now
 	r.light++
 	r.evicted++
 	copy(old, row)
