@@ -459,8 +459,8 @@ func runStat(t *cli.Tool, o *options, files []*matfile.File) error {
 // spilled.
 func newShuffled(files []*matfile.File, src stream.Reader, o *options) (*stream.Shuffled, error) {
 	if len(files) == 1 {
-		if _, ok := files[0].Source().(stream.RowReaderAt); ok {
-			src = files[0].Source()
+		if ra, ok := files[0].RandomAccess(); ok {
+			src = ra
 		}
 	}
 	sh, err := stream.NewShuffled(src, stream.WithSeed(o.seed), stream.WithMemory(o.mem))

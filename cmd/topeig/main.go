@@ -189,8 +189,8 @@ func estimate(o *options, src stream.Reader, name string) (*report, []float64, e
 			// through its random-access source: only row indices are held.
 			from := src
 			if f, ok := src.(*matfile.File); ok {
-				if ra, ok := f.Source().(stream.RowReaderAt); ok {
-					from = ra.(stream.Reader)
+				if ra, ok := f.RandomAccess(); ok {
+					from = ra
 				}
 			}
 			sh, err := stream.NewShuffled(from, stream.WithSeed(o.seed), stream.WithMemory(o.mem))

@@ -419,6 +419,14 @@ func (f *File) Compression() Compression { return f.compression }
 // option's map) and keeps a read position of its own.
 func (f *File) Source() stream.Reader { return f.src }
 
+// RandomAccess returns Source and true when it is a stream.RowReaderAt (an
+// uncompressed .npy, raw or safetensors file on disk): the reader to give
+// stream.NewShuffled, which then permutes row indices and spills nothing.
+func (f *File) RandomAccess() (stream.Reader, bool) {
+	_, ok := f.src.(stream.RowReaderAt)
+	return f.src, ok
+}
+
 // Cols returns the number of columns.
 func (f *File) Cols() int { return f.src.Cols() }
 
