@@ -119,3 +119,19 @@ func geometric(k int, first, ratio float64) []float64 {
 	}
 	return s
 }
+
+// energyShares returns the shares of ‖W‖²_F and of ‖W_r‖²_F held by the
+// entries idx (flat indices), the reference for PrincipalResult's
+// EnergyShare and LowRankShare.
+func energyShares(w, wr []float64, idx []int) (shareW, shareR float64) {
+	var selW, allW, selR, allR float64
+	for i := range w {
+		allW += w[i] * w[i]
+		allR += wr[i] * wr[i]
+	}
+	for _, i := range idx {
+		selW += w[i] * w[i]
+		selR += wr[i] * wr[i]
+	}
+	return selW / allW, selR / allR
+}

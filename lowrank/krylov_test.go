@@ -151,21 +151,13 @@ func TestPrincipalWeightsSmoothSpectrum(t *testing.T) {
 		require.NoError(t, err)
 		want, margin := topK(wr, kk)
 		require.Greater(t, margin, 1e-9, "seed %d: near tie at the boundary", seed)
-		var selW, allW, selR, allR float64
-		for i := range w {
-			allW += w[i] * w[i]
-			allR += wr[i] * wr[i]
-		}
-		for _, i := range want {
-			selW += w[i] * w[i]
-			selR += wr[i] * wr[i]
-		}
+		shareW, shareR := energyShares(w, wr, want)
 		check := func(name string, p *PrincipalResult) {
 			assert.True(t, p.Truncation.Converged, "%s seed %d: residual %g", name, seed, p.Truncation.Residual)
 			assert.True(t, p.Truncation.Unique, name)
 			assert.Equal(t, want, p.Indices, "%s seed %d", name, seed)
-			assert.InDelta(t, selW/allW, p.EnergyShare, 1e-9, name)
-			assert.InDelta(t, selR/allR, p.LowRankShare, 1e-9, name)
+			assert.InDelta(t, shareW, p.EnergyShare, 1e-9, name)
+			assert.InDelta(t, shareR, p.LowRankShare, 1e-9, name)
 		}
 		p, err := PrincipalWeights(w, m, n, r, budget, WithMethod(MethodRandomized))
 		require.NoError(t, err)

@@ -91,17 +91,9 @@ func TestPrincipalWeightsDenseReference(t *testing.T) {
 			assert.Equal(t, kk, ps.K)
 			assert.InDelta(t, float64(kk)/float64(m*n), ps.Density, 1e-15)
 			// Energy shares against the reference.
-			var selW, allW, selR, allR float64
-			for i := range w {
-				allW += w[i] * w[i]
-				allR += wr[i] * wr[i]
-			}
-			for _, i := range want {
-				selW += w[i] * w[i]
-				selR += wr[i] * wr[i]
-			}
-			assert.InDelta(t, selW/allW, ps.EnergyShare, 1e-9)
-			assert.InDelta(t, selR/allR, ps.LowRankShare, 1e-8)
+			shareW, shareR := energyShares(w, wr, want)
+			assert.InDelta(t, shareW, ps.EnergyShare, 1e-9)
+			assert.InDelta(t, shareR, ps.LowRankShare, 1e-8)
 		}
 	}
 }
